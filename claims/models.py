@@ -1,0 +1,527 @@
+"""Claims, who made them, what the evidence shows, and how each verdict changed.
+
+Models hold data and the invariants the database can enforce. Every change of
+state goes through ``claims.services``; nothing else writes ``Claim.status``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from sources.models import Document, Source, validate_string_list
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Status(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    DISPUTED = "disputed", "Disputed"
+    PARTLY_CONFIRMED = "partly_confirmed", "Partly confirmed"
+    CONFIRMED = "confirmed", "Confirmed"
+    MISLEADING = "misleading", "Misleading"
+    FALSE = "false", "False"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+    @classmethod
+    def final(cls) -> frozenset[Status]:
+        """Verdicts only reviewers may set."""
+        return frozenset({cls.CONFIRMED, cls.FALSE})
+
+    @property
+    def rating_value(self) -> int | None:
+        """ClaimReview ``ratingValue`` (1 worst, 5 best); ``None`` is no rating."""
+        return _RATING_VALUES.get(self)
+
+
+_RATING_VALUES = {
+    Status.DISPUTED: 3,
+    Status.PARTLY_CONFIRMED: 4,
+    Status.CONFIRMED: 5,
+    Status.MISLEADING: 2,
+    Status.FALSE: 1,
+}
+
+
+class Visibility(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Stance(models.TextChoices):
+    """What a source's statement does to a claim."""
+
+    ASSERTS = "asserts", "Asserts"
+    DENIES = "denies", "Denies"
+
+
+class EvidenceStance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    CONTEXT = "context", "Context"
+
+
+class LinkKind(models.TextChoices):
+    CONTRADICTS = "contradicts", "Contradicts"
+    SUPPORTS = "supports", "Supports"
+    DUPLICATES = "duplicates", "Duplicates"
+    SUPERSEDES = "supersedes", "Supersedes"
+
+    @classmethod
+    def symmetric(cls) -> frozenset[LinkKind]:
+        """Kinds where A→B means B→A, so only one direction is stored."""
+        return frozenset({cls.CONTRADICTS, cls.DUPLICATES})
+
+
+class PlaceKind(models.TextChoices):
+    COUNTRY = "country", "Country"
+    REGION = "region", "Region"
+    DISTRICT = "district", "District"
+    CITY = "city", "City"
+    TOWN = "town", "Town"
+    VILLAGE = "village", "Village"
+    SITE = "site", "Site"
+    OTHER = "other", "Other"
+
+
+class Place(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=PlaceKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    alternate_names = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_string_list],
+        help_text="Other names and transliterations: Demydivka, Демидовка.",
+    )
+    latitude = models.DecimalField(
+        max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=PlaceKind.values), name="place_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="place_name_not_empty"),
+            models.CheckConstraint(condition=~Q(slug=""), name="place_slug_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="place_not_own_parent"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="place_coordinates_paired",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90),
+                name="place_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True)
+                | Q(longitude__gte=-180, longitude__lte=180),
+                name="place_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # A cycle needs more than one row, so the database cannot refuse it.
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": "A place cannot be inside itself."})
+            ancestor = ancestor.parent
+
+    def ancestors(self) -> list[Place]:
+        """From the outermost place down to this one's parent."""
+        chain: list[Place] = []
+        ancestor = self.parent
+        while ancestor is not None:
+            chain.append(ancestor)
+            ancestor = ancestor.parent
+        return chain[::-1]
+
+
+class Event(models.Model):
+    """What a group of claims is about."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(blank=True)
+    places = models.ManyToManyField(Place, blank=True, related_name="events")
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[places])
+
+    class Meta:
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(title=""), name="event_title_not_empty"
+            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="event_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="event_ends_after_start",
+                violation_error_message="An event cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ClaimQuerySet(models.QuerySet["Claim"]):
+    def published(self) -> ClaimQuerySet:
+        return self.filter(visibility=Visibility.PUBLISHED)
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> ClaimQuerySet:
+        """Drafts only for staff who may view claims; everyone sees published."""
+        if (
+            user.is_authenticated
+            and user.is_staff
+            and user.has_perm("claims.view_claim")
+        ):
+            return self.all()
+        return self.published()
+
+    def with_attribution(self) -> ClaimQuerySet:
+        """Everything a claim page shows, in a fixed number of queries."""
+        return self.select_related("event").prefetch_related(
+            "places",
+            Prefetch(
+                "statements",
+                queryset=Statement.objects.select_related(
+                    "source", "document__publisher"
+                ),
+            ),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("document__publisher"),
+            ),
+        )
+
+
+class Claim(models.Model):
+    """One checkable proposition, in neutral words."""
+
+    text = models.TextField(help_text="The proposition, in neutral words.")
+    slug = models.SlugField(max_length=200, unique=True)
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    places = models.ManyToManyField(Place, blank=True, related_name="claims")
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.UNVERIFIED,
+        editable=False,
+    )
+    visibility = models.CharField(
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.DRAFT,
+        editable=False,
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Incremented by every write; a write carrying an older one is "
+        "refused.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[places])
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [
+            ("change_claim_status", "Can change the verification status of a claim"),
+            ("set_final_status", "Can set a final verdict (confirmed or false)"),
+            ("publish_claim", "Can publish and unpublish claims"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="claim_status_updated"),
+            models.Index(
+                fields=["visibility", "-updated_at", "-id"],
+                name="claim_visibility_updated",
+            ),
+            models.Index(fields=["-updated_at", "-id"], name="claim_updated"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="claim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values),
+                name="claim_visibility_valid",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(condition=~Q(slug=""), name="claim_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="claim_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility=Visibility.DRAFT)
+                | Q(published_at__isnull=False),
+                name="claim_published_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else f"{self.text[:79]}…"
+
+    @property
+    def is_published(self) -> bool:
+        return self.visibility == Visibility.PUBLISHED
+
+    def status_as_of(self, moment: datetime.datetime) -> Status:
+        """The verdict the claim carried at ``moment``, from its timeline."""
+        change = (
+            self.status_changes.filter(changed_at__lte=moment)
+            .order_by("-changed_at", "-id")
+            .first()
+        )
+        return Status(change.new_status) if change else Status.UNVERIFIED
+
+
+class Statement(models.Model):
+    """Who said something about a claim, when, in which words, and where."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="statements"
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="statements"
+    )
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    stated_on = models.DateField("date")
+    stated_time = models.TimeField("time", null=True, blank=True)
+    quote = models.TextField(help_text="In the original language.")
+    quote_language = models.CharField(
+        max_length=35, blank=True, help_text="BCP 47 tag of the quote, e.g. uk."
+    )
+    translation = models.TextField("English translation", blank=True)
+    is_paraphrase = models.BooleanField(
+        default=False, help_text="The words are a report of what was said, not a quote."
+    )
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text="Where it appeared. If its publisher is not the source, it was "
+        "relayed.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["stated_on", "stated_time", "id"]
+        indexes = [
+            models.Index(fields=["source", "stance"], name="statement_source_stance"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values), name="statement_stance_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(quote=""), name="statement_quote_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "source", "stance", "stated_on"],
+                name="statement_unique_per_day",
+                violation_error_message=(
+                    "This source already has a statement with this stance on this "
+                    "claim for that date."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.get_stance_display().lower()} on {self.stated_on}"
+
+    @property
+    def relayed_by(self) -> Source | None:
+        """The publisher that carried the statement, when it is not the source."""
+        if self.document and self.document.publisher_id not in (None, self.source_id):
+            return self.document.publisher
+        return None
+
+
+class Evidence(models.Model):
+    """A document an editor relies on, and what it does to the claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="evidence"
+    )
+    stance = models.CharField(max_length=10, choices=EvidenceStance.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stance__in=EvidenceStance.values),
+                name="evidence_stance_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "document"],
+                name="evidence_document_once_per_claim",
+                violation_error_message=(
+                    "This document is already evidence for the claim."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} ({self.get_stance_display().lower()})"
+
+
+class StatusChange(models.Model):
+    """One step of a claim's verification timeline. Append-only."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    old_status = models.CharField(max_length=20, choices=Status.choices)
+    new_status = models.CharField(max_length=20, choices=Status.choices)
+    rationale = models.TextField()
+    evidence = models.ManyToManyField(
+        Evidence,
+        through="StatusChangeEvidence",
+        related_name="status_changes",
+        blank=True,
+    )
+    is_correction = models.BooleanField(
+        default=False, help_text="The verdict of a published claim changed."
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        get_latest_by = ["changed_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["claim", "changed_at"], name="statuschange_claim_time"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old_status__in=Status.values),
+                name="statuschange_old_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_status__in=Status.values),
+                name="statuschange_new_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(old_status=F("new_status")),
+                name="statuschange_changes_status",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""), name="statuschange_rationale_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
+
+
+class StatusChangeEvidence(models.Model):
+    """The evidence a verdict rests on; protected so the record cannot lose it."""
+
+    status_change = models.ForeignKey(StatusChange, on_delete=models.CASCADE)
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status_change", "evidence"], name="statuschange_evidence_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status_change} ← {self.evidence}"
+
+
+class ClaimLink(models.Model):
+    from_claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="links_out"
+    )
+    to_claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="links_in"
+    )
+    kind = models.CharField(max_length=15, choices=LinkKind.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=LinkKind.values), name="claimlink_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_claim=F("to_claim")),
+                name="claimlink_not_to_itself",
+                violation_error_message="A claim cannot be linked to itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "kind"],
+                name="claimlink_unique",
+                violation_error_message="These claims are already linked this way.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_claim} {self.kind} {self.to_claim}"

@@ -1,0 +1,410 @@
+"""The one door for every change of a claim's state.
+
+The admin, the API and management commands call these functions, so the
+verification rules hold the same everywhere. Each function runs in one
+transaction, locks the claim row it changes, checks the caller's version when
+one is given, records the acting user in the audit history and bumps the
+claim's version. A broken rule raises and writes nothing:
+
+- ``ValidationError`` (a dict keyed by field) for bad input or a broken rule,
+- ``PermissionDenied`` when the acting user's role does not allow the change,
+- ``StaleVersion`` when the caller's copy of the claim is out of date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, ProtectedError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from sources.models import Document, Source
+
+from .models import (
+    Claim,
+    ClaimLink,
+    Event,
+    Evidence,
+    EvidenceStance,
+    LinkKind,
+    Place,
+    Stance,
+    Statement,
+    Status,
+    StatusChange,
+    Visibility,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser as User
+
+SLUG_MAX_WORDS = 12
+
+
+class StaleVersion(Exception):
+    """The caller edited an older version of the claim than the stored one."""
+
+    def __init__(self, claim: Claim, expected: int) -> None:
+        self.claim = claim
+        self.expected = expected
+        self.current = claim.version
+        last = claim.history.order_by("-history_date", "-history_id").first()
+        who = f" by {last.history_user}" if last and last.history_user else ""
+        when = f" at {last.history_date:%Y-%m-%d %H:%M} UTC" if last else ""
+        super().__init__(
+            f"The claim was changed{who}{when} since you loaded it "
+            f"(you had version {expected}, it is now version {self.current}). "
+            "Reload it, then apply your change again."
+        )
+
+
+def _require(by: User, permission: str, message: str) -> None:
+    if not by.is_active or not by.has_perm(permission):
+        raise PermissionDenied(message)
+
+
+def _lock(claim: Claim, expected_version: int | None) -> Claim:
+    """Lock the claim's row for this transaction and check the caller's version."""
+    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(locked, expected_version)
+    return locked
+
+
+def _save(instance: Model, by: User, **kwargs: Any) -> None:
+    """Save with the acting user recorded in the audit history."""
+    instance._history_user = by  # read by simple-history
+    instance.save(**kwargs)
+
+
+def _bump(
+    locked: Claim,
+    by: User,
+    *,
+    caller: Claim,
+    at: datetime.datetime | None = None,
+    fields: Sequence[str] = (),
+) -> None:
+    """Record a new version of the claim and hand it back to the caller's copy."""
+    locked.version += 1
+    locked.updated_at = at or timezone.now()
+    _save(locked, by, update_fields=["version", "updated_at", *fields])
+    for name in (
+        "text",
+        "slug",
+        "event_id",
+        "status",
+        "visibility",
+        "published_at",
+        "version",
+        "updated_at",
+    ):
+        setattr(caller, name, getattr(locked, name))
+
+
+def _check_moment(at: datetime.datetime | None) -> datetime.datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise ValidationError({"at": "Give the time with its time zone."})
+    if at > now:
+        raise ValidationError({"at": "A change cannot be dated in the future."})
+    return at
+
+
+def unique_slug(text: str, *, model: type[Model], max_length: int = 80) -> str:
+    """A readable slug from ``text``, suffixed with a number when taken."""
+    words = slugify(text).split("-")[:SLUG_MAX_WORDS]
+    base = "-".join(words)[:max_length].strip("-") or model._meta.model_name
+    slug, n = base, 2
+    while model._default_manager.filter(slug=slug).exists():
+        slug = f"{base[: max_length - len(str(n)) - 1]}-{n}"
+        n += 1
+    return slug
+
+
+@transaction.atomic
+def create_claim(
+    *,
+    text: str,
+    by: User,
+    slug: str = "",
+    event: Event | None = None,
+    places: Iterable[Place] = (),
+    at: datetime.datetime | None = None,
+) -> Claim:
+    """Create a draft claim in the ``unverified`` status."""
+    _require(by, "claims.add_claim", "Your role cannot create claims.")
+    moment = _check_moment(at)
+    text = text.strip()
+    claim = Claim(
+        text=text,
+        slug=slug or unique_slug(text, model=Claim),
+        event=event,
+        created_at=moment,
+        updated_at=moment,
+    )
+    claim.full_clean()
+    _save(claim, by)
+    if places:
+        claim.places.set(places)
+    return claim
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def update_claim(
+    claim: Claim,
+    *,
+    by: User,
+    expected_version: int | None = None,
+    text: str = _UNSET,
+    slug: str = _UNSET,
+    event: Event | None = _UNSET,
+    places: Iterable[Place] = _UNSET,
+) -> Claim:
+    """Edit a claim's wording, event or places. The slug is fixed once published."""
+    _require(by, "claims.change_claim", "Your role cannot edit claims.")
+    locked = _lock(claim, expected_version)
+    locked._history_user = by
+    fields = []
+    if text is not _UNSET:
+        locked.text = text.strip()
+        fields.append("text")
+    if slug is not _UNSET and slug != locked.slug:
+        if locked.is_published:
+            raise ValidationError(
+                {"slug": "A published claim keeps its address; its slug cannot change."}
+            )
+        locked.slug = slug
+        fields.append("slug")
+    if event is not _UNSET:
+        locked.event = event
+        fields.append("event")
+    locked.full_clean()
+    if places is not _UNSET:
+        locked.places.set(places)
+    _bump(locked, by, caller=claim, fields=fields)
+    return claim
+
+
+@transaction.atomic
+def publish_claim(
+    claim: Claim,
+    *,
+    by: User,
+    expected_version: int | None = None,
+    at: datetime.datetime | None = None,
+) -> Claim:
+    """Make a claim public. Its later verdict changes are corrections."""
+    _require(by, "claims.publish_claim", "Only reviewers can publish claims.")
+    moment = _check_moment(at)
+    locked = _lock(claim, expected_version)
+    if locked.is_published:
+        raise ValidationError({"visibility": "The claim is already published."})
+    locked.visibility = Visibility.PUBLISHED
+    locked.published_at = locked.published_at or moment
+    _bump(locked, by, caller=claim, at=moment, fields=["visibility", "published_at"])
+    return claim
+
+
+@transaction.atomic
+def unpublish_claim(
+    claim: Claim, *, by: User, expected_version: int | None = None
+) -> Claim:
+    """Take a claim off the public pages; it keeps its first publication date."""
+    _require(by, "claims.publish_claim", "Only reviewers can unpublish claims.")
+    locked = _lock(claim, expected_version)
+    if not locked.is_published:
+        raise ValidationError({"visibility": "The claim is not published."})
+    locked.visibility = Visibility.DRAFT
+    _bump(locked, by, caller=claim, fields=["visibility"])
+    return claim
+
+
+Part = Statement | Evidence | ClaimLink
+
+
+def _claim_of(part: Part) -> Claim:
+    return part.from_claim if isinstance(part, ClaimLink) else part.claim
+
+
+@transaction.atomic
+def save_part(part: Part, *, by: User, expected_version: int | None = None) -> Part:
+    """Add or edit a statement, piece of evidence or link, as a new claim version."""
+    action = "add" if part._state.adding else "change"
+    model = part._meta.model_name
+    _require(
+        by,
+        f"claims.{action}_{model}",
+        f"Your role cannot {action} {part._meta.verbose_name_plural}.",
+    )
+    claim = _claim_of(part)
+    locked = _lock(claim, expected_version)
+    part.full_clean()
+    if (
+        isinstance(part, ClaimLink)
+        and part.kind in LinkKind.symmetric()
+        and ClaimLink.objects.filter(
+            from_claim=part.to_claim_id, to_claim=part.from_claim_id, kind=part.kind
+        ).exists()
+    ):
+        raise ValidationError({"kind": "These claims are already linked this way."})
+    _save(part, by)
+    _bump(locked, by, caller=claim)
+    return part
+
+
+@transaction.atomic
+def remove_part(part: Part, *, by: User, expected_version: int | None = None) -> None:
+    """Remove a statement, piece of evidence or link, as a new claim version.
+
+    Evidence a verdict in the timeline rests on cannot be removed.
+    """
+    _require(
+        by,
+        f"claims.delete_{part._meta.model_name}",
+        f"Your role cannot remove {part._meta.verbose_name_plural}.",
+    )
+    claim = _claim_of(part)
+    locked = _lock(claim, expected_version)
+    part._history_user = by
+    try:
+        part.delete()
+    except ProtectedError:
+        raise ValidationError(
+            {"evidence": "A verdict in the timeline rests on this evidence; it stays."}
+        ) from None
+    _bump(locked, by, caller=claim)
+
+
+def attribute_statement(
+    claim: Claim,
+    *,
+    source: Source,
+    stance: Stance | str,
+    stated_on: datetime.date,
+    quote: str,
+    by: User,
+    stated_time: datetime.time | None = None,
+    quote_language: str = "",
+    translation: str = "",
+    is_paraphrase: bool = False,
+    document: Document | None = None,
+    expected_version: int | None = None,
+) -> Statement:
+    """Record that ``source`` asserts or denies the claim."""
+    statement = Statement(
+        claim=claim,
+        source=source,
+        stance=stance,
+        stated_on=stated_on,
+        stated_time=stated_time,
+        quote=quote.strip(),
+        quote_language=quote_language,
+        translation=translation.strip(),
+        is_paraphrase=is_paraphrase,
+        document=document,
+    )
+    return save_part(statement, by=by, expected_version=expected_version)
+
+
+def add_evidence(
+    claim: Claim,
+    *,
+    document: Document,
+    stance: EvidenceStance | str,
+    by: User,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Evidence:
+    """Attach a document the claim's verdict can rest on."""
+    evidence = Evidence(
+        claim=claim, document=document, stance=stance, note=note.strip()
+    )
+    return save_part(evidence, by=by, expected_version=expected_version)
+
+
+def link_claims(
+    from_claim: Claim,
+    to_claim: Claim,
+    *,
+    kind: LinkKind | str,
+    by: User,
+    note: str = "",
+    expected_version: int | None = None,
+) -> ClaimLink:
+    """Relate two claims. Symmetric kinds are stored once, in either direction."""
+    link = ClaimLink(
+        from_claim=from_claim, to_claim=to_claim, kind=kind, note=note.strip()
+    )
+    return save_part(link, by=by, expected_version=expected_version)
+
+
+@transaction.atomic
+def change_status(
+    claim: Claim,
+    *,
+    to: Status | str,
+    rationale: str,
+    evidence: Sequence[Evidence],
+    by: User,
+    expected_version: int | None = None,
+    at: datetime.datetime | None = None,
+) -> StatusChange:
+    """Move a claim to a new verdict; the only writer of ``Claim.status``.
+
+    Every change has a rationale; every verdict but ``unverified`` rests on
+    evidence of this claim; ``confirmed`` and ``false`` are set, and left, by
+    reviewers only; a change on a published claim is recorded as a correction.
+    """
+    _require(by, "claims.change_claim_status", "Your role cannot change verdicts.")
+    if to not in Status.values:
+        raise ValidationError({"status": f"“{to}” is not a verification status."})
+    to = Status(to)
+    moment = _check_moment(at)
+    locked = _lock(claim, expected_version)
+    current = Status(locked.status)
+    if Status.final() & {to, current} and not by.has_perm("claims.set_final_status"):
+        raise PermissionDenied(
+            "Only reviewers can set or overturn a final verdict "
+            f"({Status.CONFIRMED.label} or {Status.FALSE.label})."
+        )
+    errors: dict[str, str] = {}
+    if to == current:
+        errors["status"] = f"The claim is already {current.label.lower()}."
+    rationale = rationale.strip()
+    if not rationale:
+        errors["rationale"] = "Say why the verdict changes."
+    evidence = list(evidence)
+    if to != Status.UNVERIFIED and not evidence:
+        errors["evidence"] = f"A claim can only be {to.label.lower()} on evidence."
+    elif any(item.claim_id != locked.pk for item in evidence):
+        errors["evidence"] = "Every piece of evidence must belong to this claim."
+    last = locked.status_changes.order_by("-changed_at", "-id").first()
+    if last and moment < last.changed_at:
+        errors["at"] = "A change cannot be dated before the previous one."
+    if errors:
+        raise ValidationError(errors)
+
+    change = StatusChange.objects.create(
+        claim=locked,
+        old_status=current,
+        new_status=to,
+        rationale=rationale,
+        is_correction=locked.is_published,
+        changed_by=by,
+        changed_at=moment,
+    )
+    change.evidence.set(evidence)
+    locked.status = to
+    _bump(locked, by, caller=claim, at=moment, fields=["status"])
+    return change

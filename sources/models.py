@@ -1,0 +1,162 @@
+"""Who makes or carries claims, and the artefacts in which they did.
+
+This app knows nothing of claims: ``claims`` depends on it, never the reverse.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class SourceKind(models.TextChoices):
+    PERSON = "person", "Person"
+    GOVERNMENT = "government", "Government body"
+    MILITARY = "military", "Military"
+    THINK_TANK = "think_tank", "Think tank"
+    MEDIA = "media", "Media outlet"
+    COLLECTIVE = "collective", "Collective"
+    ORGANISATION = "organisation", "Other organisation"
+
+
+class Affiliation(models.TextChoices):
+    """The side a source speaks for."""
+
+    UKRAINE = "ukraine", "Ukraine"
+    RUSSIA = "russia", "Russia"
+    UNITED_STATES = "united_states", "United States"
+    INDEPENDENT = "independent", "Independent"
+    OTHER = "other", "Other"
+
+
+class Reliability(models.TextChoices):
+    """Admiralty (NATO) source reliability grade.
+
+    The letters are the standard's own codes, so they stay upper-case.
+    """
+
+    A = "A", "A — Completely reliable"
+    B = "B", "B — Usually reliable"
+    C = "C", "C — Fairly reliable"
+    D = "D", "D — Not usually reliable"
+    E = "E", "E — Unreliable"
+    F = "F", "F — Reliability cannot be judged"
+
+
+def validate_string_list(value: object) -> None:
+    """Aliases and alternate names are a JSON list of non-empty strings."""
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.strip() for item in value
+    ):
+        raise ValidationError("Enter a list of non-empty names.", code="invalid")
+
+
+class Source(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    affiliation = models.CharField(max_length=20, choices=Affiliation.choices)
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_string_list],
+        help_text="Other spellings, in any language and script: Zelenskyy, Зеленський.",
+    )
+    description = models.TextField(blank=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    reliability = models.CharField(
+        "reliability grade",
+        max_length=1,
+        choices=Reliability.choices,
+        default=Reliability.F,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(affiliation__in=Affiliation.values),
+                name="source_affiliation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability__in=Reliability.values),
+                name="source_reliability_valid",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="source_name_not_empty"),
+            models.CheckConstraint(condition=~Q(slug=""), name="source_slug_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """How a statement shows its source: ``ISW (B)``."""
+        return f"{self.name} ({self.reliability})"
+
+
+class Document(models.Model):
+    """A concrete artefact where something was said or shown."""
+
+    title = models.CharField(max_length=500)
+    url = models.URLField("URL", max_length=2000, blank=True)
+    publisher = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    language = models.CharField(
+        max_length=35, blank=True, help_text="BCP 47 tag, e.g. uk, ru, en."
+    )
+    archive_url = models.URLField("archive URL", max_length=2000, blank=True)
+    content_sha256 = models.CharField(
+        "content SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="Hex digest of the content as it was seen.",
+    )
+    excerpt = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_at", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(title=""), name="document_title_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(content_sha256="")
+                | Q(content_sha256__regex=SHA256_PATTERN),
+                name="document_sha256_hex",
+            ),
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="document_url_unique",
+                violation_error_message="A document with this URL already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        # Digests are compared as text: store them in one canonical form.
+        self.content_sha256 = self.content_sha256.strip().lower()

@@ -1,0 +1,49 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # Pages render without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+def _member_of(group: str, **kwargs):
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    """A staff member in the Editors group."""
+    return _member_of("Editors", username="editor")
+
+
+@pytest.fixture
+def other_editor(db):
+    return _member_of("Editors", username="other-editor")
+
+
+@pytest.fixture
+def reviewer(db):
+    """A senior editor in the Reviewers group."""
+    return _member_of("Reviewers", username="reviewer")
+
+
+@pytest.fixture
+def reader(db):
+    """A signed-in user with no role."""
+    return UserFactory(username="reader")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "Verifier"
+admin.site.site_title = "Verifier"
+admin.site.index_title = "Newsroom desk"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
