@@ -1,0 +1,115 @@
+"""Settings come from the environment and production settings are safe."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        and not key.startswith("SECURE_")
+    }
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def production_env() -> dict[str, str]:
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "verifier.example.org",
+    }
+
+
+def test_deploy_checks_pass_under_production_settings():
+    """`check --deploy` reports nothing, not even a warning, in production."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_missing_secret_key_stops_a_production_start_loudly():
+    env = production_env()
+    del env["SECRET_KEY"]
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_runs_without_a_secret_key():
+    result = manage("check", DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_misspelt_boolean_is_refused_rather_than_guessed():
+    result = manage("check", **{**production_env(), "DEBUG": "maybe"})
+
+    assert result.returncode != 0
+    assert "DEBUG must be one of" in result.stderr
+
+
+def test_without_database_url_the_quickstart_uses_a_sqlite_file():
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["DEBUG"] = "1"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "db = settings.DATABASES['default']; print(db['ENGINE'], db['NAME'])",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "verifier.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        str(ROOT / "db.sqlite3"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("TIME_ZONE", "UTC"),
+        ("USE_TZ", True),
+        ("DEFAULT_AUTO_FIELD", "django.db.models.BigAutoField"),
+    ],
+)
+def test_project_wide_defaults(name, expected):
+    assert getattr(settings, name) == expected
+
+
+def test_database_connections_are_health_checked_and_reused():
+    database = settings.DATABASES["default"]
+
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["CONN_MAX_AGE"] > 0
