@@ -7,5 +7,6 @@ source scripts/venv.sh requirements.txt
 export DEBUG="${DEBUG:-1}"
 python manage.py migrate --noinput
 python manage.py load_demo
-python manage.py demo_accounts
-exec python manage.py runserver "${PORT:-127.0.0.1:8000}"
+address="${ADDRESS:-127.0.0.1:8000}"
+python manage.py demo_accounts --url "http://$address/admin/"
+exec python manage.py runserver "$address"

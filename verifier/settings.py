@@ -186,6 +186,8 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's own console handler, which would print twice.
+        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
     },

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from .load_demo import EDITOR, REVIEWER
 
@@ -23,9 +23,16 @@ ACCOUNTS = [
 class Command(BaseCommand):
     help = "Create or reset the demo accounts with new random passwords."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/admin/",
+            help="Where the admin is served, for the sign-in hint.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
-        self.stdout.write("Sign in at http://127.0.0.1:8000/admin/ with:")
+        self.stdout.write(f"Sign in at {options['url']} with:")
         for username, group, role in ACCOUNTS:
             user, _ = User.objects.get_or_create(username=username)
             user.is_staff = True
