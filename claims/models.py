@@ -151,17 +151,19 @@ class Place(models.Model):
 
     def clean(self) -> None:
         # A cycle needs more than one row, so the database cannot refuse it.
+        seen = {self.pk}
         ancestor = self.parent
         while ancestor is not None:
-            if ancestor.pk == self.pk and self.pk is not None:
+            if ancestor.pk in seen:
                 raise ValidationError({"parent": "A place cannot be inside itself."})
+            seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
     def ancestors(self) -> list[Place]:
         """From the outermost place down to this one's parent."""
         chain: list[Place] = []
         ancestor = self.parent
-        while ancestor is not None:
+        while ancestor is not None and ancestor not in chain and ancestor != self:
             chain.append(ancestor)
             ancestor = ancestor.parent
         return chain[::-1]

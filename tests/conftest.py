@@ -5,7 +5,9 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_files(settings):
+def _test_settings(settings):
+    # The user factories hash a password; the default hasher is slow by design.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Pages render without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
