@@ -70,9 +70,21 @@ def _require(by: User, permission: str, message: str) -> None:
 
 def _lock(claim: Claim, expected_version: int | None) -> Claim:
     """Lock the claim's row for this transaction and check the caller's version."""
-    locked = Claim.objects.select_for_update().get(pk=claim.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion(locked, expected_version)
+    return _lock_all([claim], expected_version)[0]
+
+
+def _lock_all(claims: Sequence[Claim], expected_version: int | None) -> list[Claim]:
+    """Lock several claims' rows, in key order so that concurrent callers cannot
+    deadlock; the caller's version is checked against the first."""
+    rows = {
+        row.pk: row
+        for row in Claim.objects.select_for_update()
+        .filter(pk__in=[claim.pk for claim in claims])
+        .order_by("pk")
+    }
+    locked = [rows[claim.pk] for claim in claims]
+    if expected_version is not None and locked[0].version != expected_version:
+        raise StaleVersion(locked[0], expected_version)
     return locked
 
 
@@ -87,12 +99,15 @@ def _bump(
     by: User,
     *,
     caller: Claim,
-    at: datetime.datetime | None = None,
     fields: Sequence[str] = (),
 ) -> None:
-    """Record a new version of the claim and hand it back to the caller's copy."""
+    """Record a new version of the claim and hand it back to the caller's copy.
+
+    ``updated_at`` is the time of the write, even for back-dated changes, so
+    that clients syncing on it miss nothing.
+    """
     locked.version += 1
-    locked.updated_at = at or timezone.now()
+    locked.updated_at = timezone.now()
     _save(locked, by, update_fields=["version", "updated_at", *fields])
     for name in (
         "text",
@@ -119,13 +134,16 @@ def _check_moment(at: datetime.datetime | None) -> datetime.datetime:
 
 
 def unique_slug(text: str, *, model: type[Model], max_length: int = 80) -> str:
-    """A readable slug from ``text``, suffixed with a number when taken."""
-    words = slugify(text).split("-")[:SLUG_MAX_WORDS]
-    base = "-".join(words)[:max_length].strip("-") or model._meta.model_name
+    """A readable slug from ``text``, whole words only, numbered when taken."""
+    base = ""
+    for word in slugify(text).split("-")[:SLUG_MAX_WORDS]:
+        if len(base) + len(word) + 1 > max_length - 4:  # room for "-999"
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or model._meta.model_name
     slug, n = base, 2
     while model._default_manager.filter(slug=slug).exists():
-        slug = f"{base[: max_length - len(str(n)) - 1]}-{n}"
-        n += 1
+        slug, n = f"{base}-{n}", n + 1
     return slug
 
 
@@ -212,7 +230,7 @@ def publish_claim(
         raise ValidationError({"visibility": "The claim is already published."})
     locked.visibility = Visibility.PUBLISHED
     locked.published_at = locked.published_at or moment
-    _bump(locked, by, caller=claim, at=moment, fields=["visibility", "published_at"])
+    _bump(locked, by, caller=claim, fields=["visibility", "published_at"])
     return claim
 
 
@@ -233,13 +251,38 @@ def unpublish_claim(
 Part = Statement | Evidence | ClaimLink
 
 
-def _claim_of(part: Part) -> Claim:
-    return part.from_claim if isinstance(part, ClaimLink) else part.claim
+# The claims a part belongs to; the first is the one whose version a caller holds.
+_CLAIM_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    Statement: ("claim",),
+    Evidence: ("claim",),
+    ClaimLink: ("from_claim", "to_claim"),
+}
+
+
+def _claims_of(part: Part) -> list[Claim]:
+    return [getattr(part, field) for field in _CLAIM_FIELDS[type(part)]]
+
+
+def _refuse_move(part: Part) -> None:
+    """A part stays with the claims it was made for; moving it would rewrite
+    what the first claim's timeline and history say."""
+    fields = [f"{field}_id" for field in _CLAIM_FIELDS[type(part)]]
+    stored = type(part).objects.filter(pk=part.pk).values_list(*fields).first()
+    if stored is not None and stored != tuple(getattr(part, f) for f in fields):
+        raise ValidationError(
+            {
+                _CLAIM_FIELDS[type(part)][0]: (
+                    f"A {part._meta.verbose_name} stays with its claim: remove it "
+                    "and add a new one to the other claim."
+                )
+            }
+        )
 
 
 @transaction.atomic
 def save_part(part: Part, *, by: User, expected_version: int | None = None) -> Part:
-    """Add or edit a statement, piece of evidence or link, as a new claim version."""
+    """Add or edit a statement, piece of evidence or link, as a new version of
+    its claim (of both claims, for a link)."""
     action = "add" if part._state.adding else "change"
     model = part._meta.model_name
     _require(
@@ -247,8 +290,9 @@ def save_part(part: Part, *, by: User, expected_version: int | None = None) -> P
         f"claims.{action}_{model}",
         f"Your role cannot {action} {part._meta.verbose_name_plural}.",
     )
-    claim = _claim_of(part)
-    locked = _lock(claim, expected_version)
+    claims = _claims_of(part)
+    locked = _lock_all(claims, expected_version)
+    _refuse_move(part)
     part.full_clean()
     if (
         isinstance(part, ClaimLink)
@@ -259,7 +303,8 @@ def save_part(part: Part, *, by: User, expected_version: int | None = None) -> P
     ):
         raise ValidationError({"kind": "These claims are already linked this way."})
     _save(part, by)
-    _bump(locked, by, caller=claim)
+    for row, claim in zip(locked, claims, strict=True):
+        _bump(row, by, caller=claim)
     return part
 
 
@@ -274,8 +319,8 @@ def remove_part(part: Part, *, by: User, expected_version: int | None = None) ->
         f"claims.delete_{part._meta.model_name}",
         f"Your role cannot remove {part._meta.verbose_name_plural}.",
     )
-    claim = _claim_of(part)
-    locked = _lock(claim, expected_version)
+    claims = _claims_of(part)
+    locked = _lock_all(claims, expected_version)
     part._history_user = by
     try:
         part.delete()
@@ -283,7 +328,8 @@ def remove_part(part: Part, *, by: User, expected_version: int | None = None) ->
         raise ValidationError(
             {"evidence": "A verdict in the timeline rests on this evidence; it stays."}
         ) from None
-    _bump(locked, by, caller=claim)
+    for row, claim in zip(locked, claims, strict=True):
+        _bump(row, by, caller=claim)
 
 
 def attribute_statement(
@@ -406,5 +452,5 @@ def change_status(
     )
     change.evidence.set(evidence)
     locked.status = to
-    _bump(locked, by, caller=claim, at=moment, fields=["status"])
+    _bump(locked, by, caller=claim, fields=["status"])
     return change
