@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
@@ -395,7 +396,7 @@ class StatusChangeInline(admin.TabularInline):
     @admin.display(description="change")
     def change(self, obj: StatusChange) -> str:
         correction = (
-            format_html(' <span class="badge correction">correction</span>')
+            mark_safe(' <span class="badge correction">correction</span>')
             if obj.is_correction
             else ""
         )
@@ -565,6 +566,8 @@ class ClaimAdmin(ServiceAdmin):
         self, request: HttpRequest, form: ModelForm, formset: Any, change: bool
     ) -> None:
         if not isinstance(formset, PartFormSet):
+            # Read-only here; the admin's change message still asks what changed.
+            formset.new_objects = formset.changed_objects = formset.deleted_objects = []
             return
         claim = form.instance
         parts = formset.save(commit=False)
