@@ -361,6 +361,7 @@ class LinkInline(PartInline):
     autocomplete_fields = ["to_claim"]
     fields = ["kind", "to_claim", "note"]
     verbose_name = "link to another claim"
+    verbose_name_plural = "links to other claims"
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)
