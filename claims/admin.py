@@ -892,7 +892,14 @@ def _claim_count(**outer: Any) -> Coalesce:
 
 @admin.register(Place)
 class PlaceAdmin(HistoryAdmin):
-    list_display = ["name", "kind", "within", "other_names", "coordinates", "claims"]
+    list_display = [
+        "name",
+        "kind",
+        "within",
+        "other_names",
+        "coordinates",
+        "claim_link",
+    ]
     list_filter = [
         "kind",
         ("parent", admin.RelatedOnlyFieldListFilter),
@@ -942,7 +949,7 @@ class PlaceAdmin(HistoryAdmin):
         return f"{obj.latitude}, {obj.longitude}"
 
     @admin.display(description="claims", ordering="claim_count")
-    def claims(self, obj: Place) -> str:
+    def claim_link(self, obj: Place) -> str:
         url = reverse("admin:claims_claim_changelist")
         return format_html(
             '<a href="{}?within={}">{}</a>', url, obj.pk, obj.claim_count
@@ -951,7 +958,7 @@ class PlaceAdmin(HistoryAdmin):
 
 @admin.register(Event)
 class EventAdmin(HistoryAdmin):
-    list_display = ["title", "starts_on", "ends_on", "place_names", "claims"]
+    list_display = ["title", "starts_on", "ends_on", "place_names", "claim_link"]
     list_filter = ["starts_on", ("places", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "slug", "summary", "places__name"]
     autocomplete_fields = ["places"]
@@ -972,7 +979,7 @@ class EventAdmin(HistoryAdmin):
         return ", ".join(place.name for place in obj.places.all()) or "—"
 
     @admin.display(description="claims", ordering="claim_count")
-    def claims(self, obj: Event) -> str:
+    def claim_link(self, obj: Event) -> str:
         url = reverse("admin:claims_claim_changelist")
         return format_html(
             '<a href="{}?event__id__exact={}">{}</a>', url, obj.pk, obj.claim_count
