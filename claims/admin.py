@@ -54,7 +54,7 @@ DomainError = ValidationError | PermissionDenied | services.StaleVersion
 def refusal_messages(error: DomainError) -> dict[str | None, list[str]]:
     """A domain error as messages keyed by field (``None``: the whole form)."""
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        return {field: list(messages) for field, messages in error.message_dict.items()}
+        return {field: list(texts) for field, texts in error.message_dict.items()}
     if isinstance(error, ValidationError):
         return {None: list(error.messages)}
     return {None: [str(error) or "Your role does not allow this change."]}
