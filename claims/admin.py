@@ -428,7 +428,7 @@ class ClaimAdmin(ServiceAdmin):
         "claim",
         "status_badge",
         "visibility_badge",
-        "event",
+        "event_title",
         "place_names",
         "asserting",
         "denying",
@@ -510,6 +510,10 @@ class ClaimAdmin(ServiceAdmin):
     @admin.display(description="visibility", ordering="visibility")
     def visibility_badge(self, obj: Claim) -> str:
         return badge("visibility", obj.visibility, obj.get_visibility_display())
+
+    @admin.display(description="event", ordering="event__title")
+    def event_title(self, obj: Claim) -> str:
+        return Truncator(obj.event.title).chars(40) if obj.event else "—"
 
     @admin.display(description="places")
     def place_names(self, obj: Claim) -> str:
