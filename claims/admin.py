@@ -469,11 +469,13 @@ class ClaimAdmin(ServiceAdmin):
         "version",
         "created_at",
         "updated_at",
+        "linked_from",
     ]
     fieldsets = [
         (None, {"fields": ["text", "slug", "event", "places", "loaded_version"]}),
         ("Verdict", {"fields": [("status_badge", "visibility_badge", "published_at")]}),
         ("Record", {"fields": [("version", "created_at", "updated_at")]}),
+        ("Linked from other claims", {"fields": ["linked_from"]}),
     ]
     inlines = [StatementInline, EvidenceInline, LinkInline, StatusChangeInline]
     actions = ["publish", "unpublish"]
@@ -532,6 +534,27 @@ class ClaimAdmin(ServiceAdmin):
         who = getattr(obj, "last_changed_by", None)
         when = f"{obj.updated_at:%Y-%m-%d %H:%M}"
         return f"{when} by {who}" if who else when
+
+    @admin.display(description="linked from")
+    def linked_from(self, obj: Claim) -> str:
+        if obj.pk is None:
+            return "—"
+        links = obj.links_in.select_related("from_claim")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a> {} this claim',
+                (
+                    (
+                        reverse("admin:claims_claim_change", args=[link.from_claim_id]),
+                        link.from_claim,
+                        link.get_kind_display().lower(),
+                    )
+                    for link in links
+                ),
+            )
+            or "—"
+        )
 
     # --- saving through the services
 

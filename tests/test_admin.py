@@ -63,6 +63,10 @@ def test_list_change_and_history_pages_render_on_demo_data(client, staff, demo):
         ):
             response = client.get(page)
             assert response.status_code == 200, page
+        if hasattr(model, "history"):
+            record = obj.history.first()
+            version = url(model, "simple_history", obj.pk, record.history_id)
+            assert client.get(version).status_code == 200, version
 
 
 @pytest.mark.parametrize(

@@ -688,3 +688,33 @@ def test_statements_are_listed_with_the_source_grade(client, editor):
     assert "ISW (B)" in response.text
     assert Statement.objects.count() == 1
     assert Status.UNVERIFIED == "unverified"
+
+
+def test_a_statement_removed_on_the_claim_page_is_a_new_version(client, editor):
+    claim = ClaimFactory()
+    statement = StatementFactory(claim=claim)
+    client.force_login(editor)
+
+    response = client.post(
+        change_url(claim), claim_form(claim, **{"statements-0-DELETE": "on"})
+    )
+
+    assert response.status_code == 302, response.content
+    claim.refresh_from_db()
+    assert not Statement.objects.filter(pk=statement.pk).exists()
+    assert claim.version == 2
+    assert (
+        Statement.history.filter(id=statement.pk, history_type="-").get().history_user
+        == editor
+    )
+
+
+def test_the_claim_page_shows_the_claims_that_link_to_it(client, editor):
+    claim = ClaimFactory()
+    other = ClaimFactory(text="An older report says otherwise.")
+    services.link_claims(other, claim, kind="contradicts", by=editor)
+    client.force_login(editor)
+
+    response = client.get(change_url(claim))
+
+    assert "An older report says otherwise.</a> contradicts this claim" in response.text
