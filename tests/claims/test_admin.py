@@ -718,3 +718,15 @@ def test_the_claim_page_shows_the_claims_that_link_to_it(client, editor):
     response = client.get(change_url(claim))
 
     assert "An older report says otherwise.</a> contradicts this claim" in response.text
+
+
+def test_a_claim_in_two_places_of_a_region_is_listed_once(client, editor):
+    region = PlaceFactory(name="Belgorod region", kind="region")
+    claim = ClaimFactory(text="Fighting near two villages.")
+    claim.places.add(PlaceFactory(parent=region), PlaceFactory(parent=region))
+    client.force_login(editor)
+
+    response = client.get(CHANGELIST, {"within": region.pk})
+
+    assert response.text.count("Fighting near two villages.") == 1
+    assert "1 claim" in response.text
