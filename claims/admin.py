@@ -15,8 +15,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, ModelForm
@@ -318,10 +319,15 @@ class PartFormSet(BaseInlineFormSet):
     """Saved by ClaimAdmin.save_formset through the services, not by itself."""
 
 
+# Quotes and notes are short paragraphs: two rows keep a claim's parts on one screen.
+SHORT_TEXT = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 2})}}
+
+
 class PartInline(admin.TabularInline):
     formset = PartFormSet
     extra = 0
     show_change_link = True
+    formfield_overrides = SHORT_TEXT
 
 
 class StatementInline(admin.StackedInline):
@@ -329,6 +335,7 @@ class StatementInline(admin.StackedInline):
     formset = PartFormSet
     extra = 0
     show_change_link = True
+    formfield_overrides = SHORT_TEXT
     autocomplete_fields = ["source", "document"]
     fields = [
         ("source", "stance"),
@@ -339,22 +346,11 @@ class StatementInline(admin.StackedInline):
         "document",
     ]
 
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
-        formset = super().get_formset(request, obj, **kwargs)
-        for name in ("quote", "translation"):
-            formset.form.base_fields[name].widget.attrs.update(rows=2)
-        return formset
-
 
 class EvidenceInline(PartInline):
     model = Evidence
     autocomplete_fields = ["document"]
     fields = ["document", "stance", "note"]
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["note"].widget.attrs.update(rows=2)
-        return formset
 
 
 class LinkInline(PartInline):
@@ -364,11 +360,6 @@ class LinkInline(PartInline):
     fields = ["kind", "to_claim", "note"]
     verbose_name = "link to another claim"
     verbose_name_plural = "links to other claims"
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["note"].widget.attrs.update(rows=1)
-        return formset
 
 
 class StatusChangeInline(admin.TabularInline):
