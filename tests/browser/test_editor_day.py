@@ -165,3 +165,42 @@ def test_an_editors_day(live_server, page, artifacts, axe, desk):
     ]
     assert (artifacts / "claim-confirmed-and-published.png").stat().st_size > 0
     assert not page.problems, page.problems
+
+
+def test_two_editors_on_one_claim(live_server, browser, page, artifacts, desk):
+    base = live_server.url
+    UserFactory(username="night-editor", is_staff=True, password=PASSWORD).groups.add(
+        Group.objects.get(name="Editors")
+    )
+    claim = Claim.objects.get(slug="225th-assault-regiment-deployed-in-belgorod")
+    url = f"{base}/admin/claims/claim/{claim.pk}/change/"
+    other = browser.new_context().new_page()
+    # Both open the same claim.
+    sign_in(page, base, "desk-editor")
+    page.goto(url)
+    sign_in(other, base, "night-editor")
+    other.goto(url)
+
+    # The night editor saves first; the desk editor saves the stale page.
+    other.get_by_label("Text").fill(
+        "Ukraine's 225th Assault Regiment fights in Belgorod."
+    )
+    other.get_by_role("button", name="Save and continue editing").click()
+    other.wait_for_selector(".messagelist .success")
+    page.get_by_label("Text").fill("Ukraine's 225th Regiment is in Belgorod region.")
+    page.get_by_role("button", name="Save and continue editing").click()
+
+    errors = page.locator(".errornote, .errorlist.nonfield")
+    errors.first.wait_for()
+    assert (
+        "Someone changed this claim after you opened it" in errors.all_inner_texts()[-1]
+    )
+    assert "night-editor" in page.content()
+    assert page.get_by_label("Text").input_value() == (
+        "Ukraine's 225th Regiment is in Belgorod region."
+    )
+    page.screenshot(path=artifacts / "stale-edit-refused.png", full_page=True)
+    claim.refresh_from_db()
+    assert claim.text == "Ukraine's 225th Assault Regiment fights in Belgorod."
+    other.context.close()
+    assert not page.problems, page.problems
