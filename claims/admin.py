@@ -15,14 +15,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -673,8 +673,14 @@ class ClaimAdmin(ServiceAdmin):
             request, object_id, form_url, {**extra, **(extra_context or {})}
         )
 
+    def _claim_or_404(self, request: HttpRequest, object_id: str) -> Claim:
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            raise Http404("No such claim.")
+        return claim
+
     def visibility_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        claim = get_object_or_404(Claim, pk=object_id)
+        claim = self._claim_or_404(request, object_id)
         change_url = reverse("admin:claims_claim_change", args=[claim.pk])
         publish = request.POST.get("action") == "publish"
         try:
@@ -697,7 +703,7 @@ class ClaimAdmin(ServiceAdmin):
         return HttpResponseRedirect(change_url)
 
     def change_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        claim = get_object_or_404(Claim, pk=object_id)
+        claim = self._claim_or_404(request, object_id)
         user = request.user
         if not (
             self.has_view_permission(request, claim)

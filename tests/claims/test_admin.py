@@ -730,3 +730,13 @@ def test_a_claim_in_two_places_of_a_region_is_listed_once(client, editor):
 
     assert response.text.count("Fighting near two villages.") == 1
     assert "1 claim" in response.text
+
+
+@pytest.mark.parametrize("view", ["status", "visibility"])
+def test_claim_views_answer_404_for_unknown_claims(client, reviewer, view):
+    client.force_login(reviewer)
+    url = reverse(f"admin:claims_claim_{view}", args=[1]).replace("/1/", "/{}/")
+
+    for missing in ("999999", "not-a-number"):
+        response = client.post(url.format(missing), {"action": "publish"})
+        assert response.status_code == 404, missing
