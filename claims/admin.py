@@ -783,7 +783,8 @@ class ChangeStatusForm(forms.Form):
         self, data: Any = None, *, claim: Claim, may_set_final: bool, **kwargs: Any
     ) -> None:
         super().__init__(data, **kwargs)
-        self.fields["status"].choices = [
+        # No status is preselected: a verdict is chosen, never defaulted into.
+        self.fields["status"].choices = [("", "— choose —")] + [
             (value, label)
             for value, label in Status.choices
             if value != claim.status and (may_set_final or value not in Status.final())

@@ -129,8 +129,8 @@ def test_the_list_takes_the_same_queries_for_5_and_50_claims(
     client.force_login(superuser)
     client.get(CHANGELIST)  # warms the session and content types
 
-    # session, user, two counts, the page, its places, the event, source and
-    # place filters, the date hierarchy
+    # a fixed set: session, user, the counts, the page, its places, the choices
+    # of the event, source and place filters, the date hierarchy
     with django_assert_num_queries(11):
         response = client.get(CHANGELIST)
 
@@ -740,3 +740,16 @@ def test_claim_views_answer_404_for_unknown_claims(client, reviewer, view):
     for missing in ("999999", "not-a-number"):
         response = client.post(url.format(missing), {"action": "publish"})
         assert response.status_code == 404, missing
+
+
+def test_the_status_form_preselects_no_verdict(client, editor):
+    claim = ClaimFactory()
+    client.force_login(editor)
+
+    response = client.post(status_url(claim), {"rationale": "x", "version": 1})
+
+    assert (
+        '<option value="" selected>— choose —</option>'
+        in client.get(status_url(claim)).text
+    )
+    assert "This field is required." in response.text
