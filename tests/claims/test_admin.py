@@ -753,3 +753,36 @@ def test_the_status_form_preselects_no_verdict(client, editor):
         in client.get(status_url(claim)).text
     )
     assert "This field is required." in response.text
+
+
+@pytest.mark.parametrize(
+    "model", ["statement", "evidence", "claimlink", "statuschange"]
+)
+def test_part_lists_take_the_same_queries_however_many_rows(client, editor, model):
+    def grow(n: int) -> None:
+        for _ in range(n):
+            evidence = EvidenceFactory()
+            StatementFactory(claim=evidence.claim)
+            services.link_claims(
+                evidence.claim, ClaimFactory(), kind="supports", by=editor
+            )
+            services.change_status(
+                evidence.claim,
+                to="disputed",
+                rationale="x",
+                evidence=[evidence],
+                by=editor,
+            )
+
+    page = reverse(f"admin:claims_{model}_changelist")
+    client.force_login(editor)
+    grow(2)
+    client.get(page)
+    with CaptureQueriesContext(connection) as few:
+        client.get(page)
+    grow(10)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(page)
+
+    assert response.status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many]
