@@ -1,4 +1,5 @@
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -101,6 +102,7 @@ class DocumentAdmin(HistoryAdmin):
         "publisher",
         "published_at",
         "language",
+        "site",
         "archived",
         "sha256",
     ]
@@ -134,6 +136,16 @@ class DocumentAdmin(HistoryAdmin):
         ("Record", {"fields": [("created_at", "updated_at")]}),
     ]
     history_list_display = ["title", "url"]
+
+    @admin.display(description="URL", ordering="url")
+    def site(self, obj: Document) -> str:
+        if not obj.url:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+            obj.url,
+            urlsplit(obj.url).netloc or obj.url,
+        )
 
     @admin.display(description="archived", boolean=True)
     def archived(self, obj: Document) -> bool:

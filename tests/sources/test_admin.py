@@ -85,6 +85,7 @@ def test_documents_are_found_by_digest_and_filtered_by_archive(client, editor):
     assert "Loose post" not in archived.text
     assert "Loose post" in hashed.text
     assert f'<code title="{SHA}">{SHA[:12]}…</code>' in by_digest.text
+    assert 'target="_blank">example.org</a>' in by_digest.text
 
 
 @pytest.mark.parametrize("term", ["Демидовка", "demydivka"])
