@@ -5,6 +5,7 @@ environment at all the project refuses to start: ``SECRET_KEY`` is required
 unless ``DEBUG`` is on, so a production server can never run on a known key.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "simple_history",
+    "axes",
     "sources",
     "claims",
 ]
@@ -91,6 +93,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it can turn a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out sign-in is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "verifier.urls"
@@ -130,6 +140,19 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+
+# Repeated failed sign-ins lock that username from that address for a while.
+# The address is REMOTE_ADDR: behind a proxy it is the proxy's, so the lock
+# falls on the username alone, which is still what stops password guessing.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Reverting from the history page would write past claims.services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "en"
 # UTC everywhere: old dates in other zones carry second-level offsets that are

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from claims.models import Claim, Place, Stance, Statement, Status, StatusChange
 from sources.models import Document, Source
@@ -119,11 +120,13 @@ def test_demo_accounts_get_fresh_random_passwords_every_run():
         return {row[0]: row[1] for row in rows}
 
     old, new = passwords(first.getvalue()), passwords(second.getvalue())
+    # The lockout backend needs the request a sign-in comes with.
+    request = RequestFactory().post("/admin/login/")
     assert set(new) == {"admin", "demo-editor", "demo-reviewer"}
     for username, password in new.items():
         assert password != old[username]
-        assert authenticate(username=username, password=old[username]) is None
-        assert authenticate(username=username, password=password) is not None
+        assert authenticate(request, username=username, password=old[username]) is None
+        assert authenticate(request, username=username, password=password) is not None
     reviewer = get_user_model().objects.get(username="demo-reviewer")
     assert reviewer.has_perm("claims.publish_claim")
     assert not reviewer.is_superuser
