@@ -16,7 +16,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        # The browser fixtures allow sync ORM calls inside Playwright's loop;
+        # a production check rightly refuses that flag, so it stays out.
+        if key
+        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not key.startswith("SECURE_")
     }
     environment.update(env)
