@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -26,9 +26,15 @@ class StatusChangeFeed(Feed):
     title = "Verifier: verdicts and corrections"
     subtitle = "Every change of verdict on a published claim, newest first."
 
-    def __call__(self, request: HttpRequest, *args: object, **kwargs: object):
+    def __call__(
+        self, request: HttpRequest, *args: object, **kwargs: object
+    ) -> HttpResponse:
         self.request = request
-        return super().__call__(request, *args, **kwargs)
+        response = super().__call__(request, *args, **kwargs)
+        # The newest entry's date is not when the feed last changed: a claim
+        # unpublished or a source renamed changes it too. public_page sets it.
+        del response["Last-Modified"]
+        return response
 
     def link(self, obj: object = None) -> str:
         return reverse("claims:index")
@@ -54,9 +60,8 @@ class StatusChangeFeed(Feed):
 
     def item_description(self, item: StatusChange) -> str:
         notice = (
-            f"Correction: this claim was published as "
-            f"{item.get_old_status_display()}; it is now "
-            f"{item.get_new_status_display()}. "
+            f"Correction: the verdict on this published claim changed from "
+            f"{item.get_old_status_display()} to {item.get_new_status_display()}. "
             if item.is_correction
             else ""
         )

@@ -298,7 +298,7 @@ class ClaimFilterForm(forms.Form):
         raw = self.cleaned_data.get(name) or ""
         if not raw:
             return None
-        match = re.fullmatch(r"(\d{1,17})-(\d{1,19})", raw)
+        match = re.fullmatch(r"([0-9]{1,17})-([0-9]{1,19})", raw)
         if not match or int(match[2]) > MAX_BIGINT:
             raise forms.ValidationError("This page link is damaged.")
         try:
@@ -342,7 +342,8 @@ def _query_with(request: HttpRequest, **changes: str) -> str:
 @public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     """Published claims, most recently changed first, filtered and paged by key."""
-    data = {key: clean_text(value) for key, value in request.GET.items()}
+    data = request.GET.copy()
+    data["q"] = clean_text(data.get("q", ""))
     events = list(
         Event.objects.filter(claims__visibility=Visibility.PUBLISHED).distinct()
     )
@@ -412,7 +413,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 def parse_as_of(raw: str) -> datetime.date:
     """``YYYY-MM-DD``, not in the future; a ``ValueError`` says what is wrong."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
         raise ValueError(
             "“as_of” must be a date written YYYY-MM-DD, such as 2025-04-01."
         )
@@ -563,7 +564,7 @@ def claim_review(request: HttpRequest, claim: Claim, page: Snapshot) -> dict[str
 
 @public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    raw = clean_text(request.GET.get("as_of", ""))
+    raw = request.GET.get("as_of", "")
     as_of = None
     if raw:
         try:
