@@ -7,6 +7,7 @@ state goes through ``claims.services``; nothing else writes ``Claim.status``.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -284,6 +285,17 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
             **{f"source__{key}": value for key, value in source_filter.items()},
         )
         return self.filter(Exists(statements))
+
+    def about(self, place_ids: Iterable[int]) -> ClaimQuerySet:
+        """Claims about any of these places, each once, without a DISTINCT."""
+        through = self.model.places.through
+        return self.filter(
+            Exists(
+                through.objects.filter(
+                    claim_id=OuterRef("pk"), place_id__in=list(place_ids)
+                )
+            )
+        )
 
     def search(self, text: str) -> ClaimQuerySet:
         """Claims whose text, quotes, sources or places mention ``text``."""

@@ -372,7 +372,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         claims = claims.stated_by(reliability=filters["grade"])
     if filters["place"]:
         place = next(p for p in tree.places if p.slug == filters["place"])
-        claims = claims.filter(places__in=tree.within(place)).distinct()
+        claims = claims.about(tree.within(place))
 
     # Keyset pages over (updated_at, id): no COUNT(*), no OFFSET.
     before, after = filters["before"], filters["after"]
@@ -716,8 +716,7 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such place.")
     claims = list(
         Claim.objects.published()
-        .filter(places__in=tree.within(place))
-        .distinct()
+        .about(tree.within(place))
         .for_listing()
         .order_by("-updated_at", "-id")[: PLACE_CLAIMS + 1]
     )
