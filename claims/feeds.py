@@ -30,11 +30,7 @@ class StatusChangeFeed(Feed):
         self, request: HttpRequest, *args: object, **kwargs: object
     ) -> HttpResponse:
         self.request = request
-        response = super().__call__(request, *args, **kwargs)
-        # The newest entry's date is not when the feed last changed: a claim
-        # unpublished or a source renamed changes it too. public_page sets it.
-        del response["Last-Modified"]
-        return response
+        return super().__call__(request, *args, **kwargs)
 
     def link(self, obj: object = None) -> str:
         return reverse("claims:index")

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.html import _json_script_escapes
+from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import condition, require_safe
 
@@ -152,7 +153,13 @@ def public_page(
                 del response["ETag"]
                 del response["Last-Modified"]
                 patch_cache_control(response, no_cache=True)
-            elif varies_on_staff and _sees_exact_coordinates(request):
+                return response
+            changed = last_change(request)
+            if changed is not None:
+                # Ours, not a view's own (the feeds' and the sitemap's newest
+                # item), since If-Modified-Since is checked against ours.
+                response["Last-Modified"] = http_date(changed.timestamp())
+            if varies_on_staff and _sees_exact_coordinates(request):
                 patch_cache_control(response, private=True, max_age=0)
             else:
                 patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
