@@ -79,7 +79,11 @@ class StatusChangeFeed(Feed):
 
 class EventFeed(StatusChangeFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Event:
-        return get_object_or_404(Event, slug=slug)
+        # As on the event's page: public only through its published claims.
+        return get_object_or_404(
+            Event.objects.filter(claims__visibility=Visibility.PUBLISHED).distinct(),
+            slug=slug,
+        )
 
     def title(self, obj: Event) -> str:
         return f"Verifier: {obj.title}"

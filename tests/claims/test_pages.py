@@ -236,6 +236,16 @@ def test_claim_page_lists_related_published_claims_only(client, demo):
     assert "An unpublished related claim." not in html
 
 
+def test_claim_page_can_be_shared_with_its_verdict(client, demo):
+    html = text_of(client.get(f"/claims/{REPELLED}/"))
+
+    assert '<meta property="og:title" content="False: Every Ukrainian attempt' in html
+    assert (
+        f'<meta property="og:url" content="http://testserver/claims/{REPELLED}/">'
+        in html
+    )
+
+
 def test_a_drafts_address_is_a_404(client):
     draft = ClaimFactory()
 
@@ -437,6 +447,7 @@ def test_event_without_published_claims_is_a_404(client):
     ClaimFactory(event=event)
 
     assert client.get(event.get_absolute_url()).status_code == 404
+    assert client.get(f"{event.get_absolute_url()}feed/").status_code == 404
     assert client.get("/events/no-such-event/").status_code == 404
 
 
