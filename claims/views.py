@@ -234,14 +234,15 @@ class PlaceTree:
 
     def within(self, place: Place) -> list[int]:
         """The place and every place inside it, however deep."""
-        found, stack = [], [place.pk]
+        found: dict[int, None] = {}
+        stack = [place.pk]
         while stack:
             pk = stack.pop()
             if pk in found:  # a corrupt cycle must not loop forever
                 continue
-            found.append(pk)
+            found[pk] = None
             stack.extend(child.pk for child in self.children.get(pk, []))
-        return found
+        return list(found)
 
     def ancestors(self, place: Place) -> list[Place]:
         chain: list[Place] = []
