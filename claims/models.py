@@ -7,12 +7,15 @@ state goes through ``claims.services``; nothing else writes ``Claim.status``.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -149,6 +152,9 @@ class Place(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("claims:place", kwargs={"slug": self.slug})
+
     def clean(self) -> None:
         # A cycle needs more than one row, so the database cannot refuse it.
         seen = {self.pk}
@@ -202,6 +208,9 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("claims:event", kwargs={"slug": self.slug})
+
 
 class ClaimQuerySet(models.QuerySet["Claim"]):
     def published(self) -> ClaimQuerySet:
@@ -231,6 +240,84 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
                 "evidence",
                 queryset=Evidence.objects.select_related("document__publisher"),
             ),
+        )
+
+    def for_listing(self) -> ClaimQuerySet:
+        """What a list of claims shows: event and places, in two more queries."""
+        return self.select_related("event").prefetch_related("places")
+
+    def for_page(self) -> ClaimQuerySet:
+        """The claim page: attribution, timeline with its evidence, related claims.
+
+        Related claims are limited to published ones, so no draft leaks through
+        a link.
+        """
+        return self.with_attribution().prefetch_related(
+            Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.order_by(
+                    "changed_at", "id"
+                ).prefetch_related(
+                    Prefetch(
+                        "evidence",
+                        queryset=Evidence.objects.select_related("document"),
+                    )
+                ),
+            ),
+            Prefetch(
+                "links_out",
+                queryset=ClaimLink.objects.filter(
+                    to_claim__visibility=Visibility.PUBLISHED
+                ).select_related("to_claim"),
+            ),
+            Prefetch(
+                "links_in",
+                queryset=ClaimLink.objects.filter(
+                    from_claim__visibility=Visibility.PUBLISHED
+                ).select_related("from_claim"),
+            ),
+        )
+
+    def stated_by(self, **source_filter: object) -> ClaimQuerySet:
+        """Claims with a statement by a source matching ``source_filter``."""
+        statements = Statement.objects.filter(
+            claim=OuterRef("pk"),
+            **{f"source__{key}": value for key, value in source_filter.items()},
+        )
+        return self.filter(Exists(statements))
+
+    def about(self, place_ids: Iterable[int]) -> ClaimQuerySet:
+        """Claims about any of these places, each once, without a DISTINCT."""
+        through = self.model.places.through
+        return self.filter(
+            Exists(
+                through.objects.filter(
+                    claim_id=OuterRef("pk"), place_id__in=list(place_ids)
+                )
+            )
+        )
+
+    def search(self, text: str) -> ClaimQuerySet:
+        """Claims whose text, quotes, sources or places mention ``text``."""
+        # Aliases and alternate names hold the other spellings and scripts:
+        # Зеленський, Демидовка.
+        statements = (
+            Statement.objects.filter(claim=OuterRef("pk"))
+            .alias(source_aliases=Cast("source__aliases", models.TextField()))
+            .filter(
+                Q(quote__icontains=text)
+                | Q(translation__icontains=text)
+                | Q(source__name__icontains=text)
+                | Q(source_aliases__icontains=text)
+            )
+        )
+        places = (
+            Place.objects.filter(claims=OuterRef("pk"))
+            .alias(names=Cast("alternate_names", models.TextField()))
+            .filter(Q(name__icontains=text) | Q(names__icontains=text))
+        )
+        return self.filter(
+            Q(text__icontains=text) | Exists(statements) | Exists(places)
         )
 
 
@@ -309,6 +396,9 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text if len(self.text) <= 80 else f"{self.text[:79]}…"
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claim", kwargs={"slug": self.slug})
 
     @property
     def is_published(self) -> bool:

@@ -6,6 +6,7 @@ This app knows nothing of claims: ``claims`` depends on it, never the reverse.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -99,6 +100,11 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        # Resolved by name: the page lives with the claims it shows, and this
+        # app still imports nothing from there.
+        return reverse("claims:source", kwargs={"slug": self.slug})
 
     @property
     def label(self) -> str:

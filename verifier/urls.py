@@ -1,7 +1,11 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import include, path
+
+from claims.sitemaps import SITEMAPS
+from claims.views import public_page, robots_txt
 
 admin.site.site_header = "Verifier"
 admin.site.site_title = "Verifier"
@@ -15,5 +19,13 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 urlpatterns = [
     path("favicon.ico", favicon),
+    path("robots.txt", robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("admin/", admin.site.urls),
+    path("", include("claims.urls")),
 ]

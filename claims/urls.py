@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import feeds, views
+
+app_name = "claims"
+
+urlpatterns = [
+    path("", views.claim_list, name="index"),
+    path("claims/<slug:slug>/", views.claim_detail, name="claim"),
+    path("events/<slug:slug>/", views.event_detail, name="event"),
+    path("events/<slug:slug>/feed/", feeds.event_feed, name="event-feed"),
+    path("sources/<slug:slug>/", views.source_detail, name="source"),
+    path("sources/<slug:slug>/feed/", feeds.source_feed, name="source-feed"),
+    path("places/<slug:slug>/", views.place_detail, name="place"),
+    path("feed/", feeds.feed, name="feed"),
+]

@@ -1,0 +1,768 @@
+"""The public pages: what the public reads without an account.
+
+Only published claims appear. Every page answers conditional requests and
+says how long it may be cached; no page's query count grows with what it shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.dateparse import parse_datetime
+from django.utils.html import _json_script_escapes
+from django.utils.http import http_date
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import condition, require_safe
+
+from sources.models import Reliability, Source, SourceKind
+
+from .models import (
+    Claim,
+    ClaimLink,
+    Event,
+    Evidence,
+    LinkKind,
+    Place,
+    Stance,
+    Statement,
+    Status,
+    StatusChange,
+    Visibility,
+)
+
+PAGE_SIZE = 20
+# A place page lists this many claims and links to the filtered list for more.
+PLACE_CLAIMS = 100
+SOURCE_STATEMENTS = 100
+MAX_QUERY_LENGTH = 200
+MAX_BIGINT = 2**63 - 1
+CACHE_SECONDS = 60
+
+ROOT = Path(__file__).resolve().parent.parent
+# Models whose change can alter some public page. Each keeps an audit history
+# with an indexed date, so "when did anything last change" is one cheap query.
+HISTORIED = (Claim, Event, Place, Statement, Evidence, ClaimLink, Source)
+
+
+# Conditional GET ----------------------------------------------------------
+
+
+@functools.cache
+def release() -> str:
+    """What, besides the data, shapes a page: templates, stylesheet, publisher."""
+    digest = hashlib.sha256()
+    for folder in (
+        ROOT / "claims" / "templates",
+        ROOT / "verifier" / "templates",
+        ROOT / "verifier" / "static",
+    ):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    digest.update(f"{settings.PUBLISHER_NAME}|{settings.PUBLISHER_URL}".encode())
+    return digest.hexdigest()
+
+
+def last_change(request: HttpRequest) -> datetime.datetime | None:
+    """When any public data last changed, read once per request.
+
+    One index lookup per audited table. It is deliberately site-wide: a source
+    renamed or a claim unpublished changes many pages at once.
+    """
+    if not hasattr(request, "_last_change"):
+        tables = [model.history.model._meta.db_table for model in HISTORIED]
+        quote = connection.ops.quote_name
+        union = " UNION ALL ".join(
+            f"SELECT MAX(history_date) AS at FROM {quote(table)}"  # noqa: S608
+            for table in tables
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX(at) FROM ({union}) AS changes")  # noqa: S608
+            value = cursor.fetchone()[0]
+        if isinstance(value, str):  # SQLite returns text
+            value = parse_datetime(value)
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value, datetime.UTC)
+        request._last_change = value
+    return request._last_change
+
+
+def _sees_exact_coordinates(request: HttpRequest) -> bool:
+    return request.user.is_authenticated and request.user.is_staff
+
+
+def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+    changed = last_change(request)
+    parts = [
+        release(),
+        request.get_full_path(),
+        changed.isoformat() if changed else "",
+        str(
+            getattr(request, "_varies_on_staff", False)
+            and _sees_exact_coordinates(request)
+        ),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _last_modified(
+    request: HttpRequest, *args: Any, **kwargs: Any
+) -> datetime.datetime | None:
+    return last_change(request)
+
+
+def public_page(
+    view: Callable[..., HttpResponse] | None = None, *, varies_on_staff: bool = False
+) -> Any:
+    """Serve ``view`` to the public: GET/HEAD only, 304s, cache headers.
+
+    A page that shows staff more (exact coordinates) is private for them.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(
+            view
+        )
+
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            request._varies_on_staff = varies_on_staff
+            response = conditional(request, *args, **kwargs)
+            if response.status_code not in (200, 304):
+                # Errors are not validated against: they may be fixed any time.
+                del response["ETag"]
+                del response["Last-Modified"]
+                patch_cache_control(response, no_cache=True)
+                return response
+            changed = last_change(request)
+            if changed is not None:
+                # Ours, not a view's own (the feeds' and the sitemap's newest
+                # item), since If-Modified-Since is checked against ours.
+                response["Last-Modified"] = http_date(changed.timestamp())
+            if varies_on_staff and _sees_exact_coordinates(request):
+                patch_cache_control(response, private=True, max_age=0)
+            else:
+                patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+            return response
+
+        return require_safe(wrapped)
+
+    return decorate(view) if view is not None else decorate
+
+
+# Small pieces -------------------------------------------------------------
+
+
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "claims/bad_request.html", {"message": message}, status=400)
+
+
+def clean_text(value: str) -> str:
+    # PostgreSQL refuses NUL in text; nobody searches for one.
+    return value.replace("\x00", "").strip()
+
+
+def coarse(value: Decimal | None) -> Decimal | None:
+    """Two decimals, about a kilometre: enough to find a town, not a position."""
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
+def safe_url(url: str) -> str:
+    """Only web addresses become links; anything else is shown as text."""
+    return url if re.match(r"^https?://", url, flags=re.IGNORECASE) else ""
+
+
+def json_ld(data: dict[str, Any]) -> SafeString:
+    """JSON for a <script type="application/ld+json">, safe inside HTML."""
+    return mark_safe(  # noqa: S308 - escaped as json_script does
+        json.dumps(data, ensure_ascii=False, indent=2).translate(_json_script_escapes)
+    )
+
+
+def absolute(request: HttpRequest, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def publisher(request: HttpRequest) -> dict[str, str]:
+    return {
+        "@type": "Organization",
+        "name": settings.PUBLISHER_NAME,
+        "url": settings.PUBLISHER_URL or absolute(request, "/"),
+    }
+
+
+# The claim list ------------------------------------------------------------
+
+
+@dataclass
+class PlaceTree:
+    """All places, once: for pickers, ancestors and "this place and inside it"."""
+
+    places: list[Place]
+    by_id: dict[int, Place] = field(init=False)
+    children: dict[int | None, list[Place]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {place.pk: place for place in self.places}
+        self.children = defaultdict(list)
+        for place in self.places:
+            self.children[place.parent_id].append(place)
+
+    @classmethod
+    def load(cls) -> PlaceTree:
+        return cls(list(Place.objects.order_by("name")))
+
+    def within(self, place: Place) -> list[int]:
+        """The place and every place inside it, however deep."""
+        found: dict[int, None] = {}
+        stack = [place.pk]
+        while stack:
+            pk = stack.pop()
+            if pk in found:  # a corrupt cycle must not loop forever
+                continue
+            found[pk] = None
+            stack.extend(child.pk for child in self.children.get(pk, []))
+        return list(found)
+
+    def ancestors(self, place: Place) -> list[Place]:
+        chain: list[Place] = []
+        parent = self.by_id.get(place.parent_id)
+        while parent is not None and parent not in chain and parent != place:
+            chain.append(parent)
+            parent = self.by_id.get(parent.parent_id)
+        return chain[::-1]
+
+
+class ClaimFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Status.choices]
+    )
+    event = forms.ChoiceField(required=False)
+    source = forms.ChoiceField(required=False)
+    grade = forms.ChoiceField(
+        label="Source grade",
+        required=False,
+        choices=[("", "Any grade"), *Reliability.choices],
+    )
+    place = forms.ChoiceField(required=False)
+    before = forms.CharField(required=False, widget=forms.HiddenInput)
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        events: Iterable[Event],
+        sources: Iterable[Source],
+        tree: PlaceTree,
+    ) -> None:
+        super().__init__(data)
+        self.fields["event"].choices = [
+            ("", "Any event"),
+            *((event.slug, event.title) for event in events),
+        ]
+        self.fields["source"].choices = [
+            ("", "Any source"),
+            *((source.slug, source.label) for source in sources),
+        ]
+        self.fields["place"].choices = [
+            ("", "Anywhere"),
+            *(
+                (place.slug, " › ".join([*map(str, tree.ancestors(place)), place.name]))
+                for place in sorted(
+                    tree.places,
+                    key=lambda p: [a.name for a in tree.ancestors(p)] + [p.name],
+                )
+            ),
+        ]
+
+    def clean_cursor(self, name: str) -> tuple[datetime.datetime, int] | None:
+        raw = self.cleaned_data.get(name) or ""
+        if not raw:
+            return None
+        match = re.fullmatch(r"([0-9]{1,17})-([0-9]{1,19})", raw)
+        if not match or int(match[2]) > MAX_BIGINT:
+            raise forms.ValidationError("This page link is damaged.")
+        try:
+            moment = datetime.datetime.fromtimestamp(
+                0, datetime.UTC
+            ) + datetime.timedelta(microseconds=int(match[1]))
+        except OverflowError:
+            raise forms.ValidationError("This page link is damaged.") from None
+        return moment, int(match[2])
+
+    def clean_before(self) -> tuple[datetime.datetime, int] | None:
+        return self.clean_cursor("before")
+
+    def clean_after(self) -> tuple[datetime.datetime, int] | None:
+        return self.clean_cursor("after")
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(
+            self.cleaned_data.get(name)
+            for name in ("q", "status", "event", "source", "grade", "place")
+        )
+
+
+def has_published_claims() -> Exists:
+    """An event with a published claim: a semi-join, not a DISTINCT over claims."""
+    return Exists(Claim.objects.published().filter(event=OuterRef("pk")))
+
+
+def has_published_statements() -> Exists:
+    """A source that spoke on a published claim."""
+    return Exists(
+        Statement.objects.filter(
+            source=OuterRef("pk"), claim__visibility=Visibility.PUBLISHED
+        )
+    )
+
+
+def cursor(claim: Claim) -> str:
+    epoch = datetime.datetime.fromtimestamp(0, datetime.UTC)
+    return (
+        f"{(claim.updated_at - epoch) // datetime.timedelta(microseconds=1)}-{claim.pk}"
+    )
+
+
+def _query_with(request: HttpRequest, **changes: str) -> str:
+    query = request.GET.copy()
+    for name in ("before", "after"):
+        query.pop(name, None)
+    for name, value in changes.items():
+        query[name] = value
+    return query.urlencode()
+
+
+@public_page
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """Published claims, most recently changed first, filtered and paged by key."""
+    data = request.GET.copy()
+    data["q"] = clean_text(data.get("q", ""))
+    events = list(Event.objects.filter(has_published_claims()))
+    sources = list(Source.objects.filter(has_published_statements()))
+    tree = PlaceTree.load()
+    form = ClaimFilterForm(data, events=events, sources=sources, tree=tree)
+    context: dict[str, Any] = {"form": form, "claims": []}
+    if not form.is_valid():
+        return render(request, "claims/claim_list.html", context, status=400)
+
+    claims = Claim.objects.published().for_listing()
+    filters = form.cleaned_data
+    if filters["q"]:
+        claims = claims.search(filters["q"])
+    if filters["status"]:
+        claims = claims.filter(status=filters["status"])
+    if filters["event"]:
+        claims = claims.filter(event__slug=filters["event"])
+    if filters["source"]:
+        claims = claims.stated_by(slug=filters["source"])
+    if filters["grade"]:
+        claims = claims.stated_by(reliability=filters["grade"])
+    if filters["place"]:
+        place = next(p for p in tree.places if p.slug == filters["place"])
+        claims = claims.about(tree.within(place))
+
+    # Keyset pages over (updated_at, id): no COUNT(*), no OFFSET.
+    before, after = filters["before"], filters["after"]
+    if after:
+        moment, pk = after
+        page = list(
+            claims.filter(updated_at__gte=moment)
+            .exclude(updated_at=moment, id__lte=pk)
+            .order_by("updated_at", "id")[: PAGE_SIZE + 1]
+        )
+        has_newer = len(page) > PAGE_SIZE
+        page = page[:PAGE_SIZE][::-1]
+        has_older = bool(page)
+    else:
+        if before:
+            moment, pk = before
+            claims = claims.filter(updated_at__lte=moment).exclude(
+                updated_at=moment, id__gte=pk
+            )
+        page = list(claims.order_by("-updated_at", "-id")[: PAGE_SIZE + 1])
+        has_older = len(page) > PAGE_SIZE
+        page = page[:PAGE_SIZE]
+        has_newer = before is not None
+    context.update(
+        claims=page,
+        older=_query_with(request, before=cursor(page[-1]))
+        if has_older and page
+        else "",
+        newer=_query_with(request, after=cursor(page[0])) if has_newer and page else "",
+        first=_query_with(request) if (before or after) else "",
+        feed_url=reverse("claims:feed"),
+    )
+    return render(request, "claims/claim_list.html", context)
+
+
+# The claim page -------------------------------------------------------------
+
+
+def parse_as_of(raw: str) -> datetime.date:
+    """``YYYY-MM-DD``, not in the future; a ``ValueError`` says what is wrong."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise ValueError(
+            "“as_of” must be a date written YYYY-MM-DD, such as 2025-04-01."
+        )
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"There is no such day as {raw}.") from None
+    if day > timezone.now().date():
+        raise ValueError("“as_of” cannot be a date in the future.")
+    return day
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+    )
+
+
+@dataclass
+class Snapshot:
+    """The claim page's content, as of now or of the end of a past day."""
+
+    status: Status
+    changes: list[StatusChange]
+    asserts: list[Statement]
+    denies: list[Statement]
+    evidence: list[Evidence]
+
+    @property
+    def latest(self) -> StatusChange | None:
+        return self.changes[-1] if self.changes else None
+
+    @property
+    def corrections(self) -> list[StatusChange]:
+        return [change for change in self.changes if change.is_correction]
+
+
+def snapshot(claim: Claim, as_of: datetime.date | None) -> Snapshot:
+    statements = list(claim.statements.all())
+    changes = list(claim.status_changes.all())
+    evidence = list(claim.evidence.all())
+    if as_of is not None:
+        moment = end_of(as_of)
+        changes = [change for change in changes if change.changed_at < moment]
+        statements = [s for s in statements if s.stated_on <= as_of]
+        cited = {item.pk for change in changes for item in change.evidence.all()}
+        # Evidence has no date of its own worth trusting; its document does.
+        evidence = [
+            item
+            for item in evidence
+            if item.pk in cited
+            or (item.document.published_at and item.document.published_at < moment)
+        ]
+        status = Status(changes[-1].new_status) if changes else Status.UNVERIFIED
+    else:
+        status = Status(claim.status)
+    return Snapshot(
+        status=status,
+        changes=changes,
+        asserts=[s for s in statements if s.stance == Stance.ASSERTS],
+        denies=[s for s in statements if s.stance == Stance.DENIES],
+        evidence=evidence,
+    )
+
+
+def related(claim: Claim) -> list[tuple[str, Claim, str]]:
+    """(how it relates, the other claim, note), in words a reader follows."""
+    outgoing = {
+        LinkKind.CONTRADICTS: "Contradicts",
+        LinkKind.SUPPORTS: "Supports",
+        LinkKind.DUPLICATES: "Duplicates",
+        LinkKind.SUPERSEDES: "Supersedes",
+    }
+    incoming = {
+        LinkKind.CONTRADICTS: "Contradicted by",
+        LinkKind.SUPPORTS: "Supported by",
+        LinkKind.DUPLICATES: "Duplicated by",
+        LinkKind.SUPERSEDES: "Superseded by",
+    }
+    return [
+        (outgoing[LinkKind(link.kind)], link.to_claim, link.note)
+        for link in claim.links_out.all()
+    ] + [
+        (incoming[LinkKind(link.kind)], link.from_claim, link.note)
+        for link in claim.links_in.all()
+    ]
+
+
+def claim_review(request: HttpRequest, claim: Claim, page: Snapshot) -> dict[str, Any]:
+    """schema.org ClaimReview, as Google's fact-check documentation describes it."""
+    item: dict[str, Any] = {"@type": "Claim"}
+    first = page.asserts[0] if page.asserts else None
+    if first is not None:
+        source = first.source
+        author: dict[str, Any] = {
+            "@type": "Person" if source.kind == SourceKind.PERSON else "Organization",
+            "name": source.name,
+        }
+        if safe_url(source.homepage):
+            author["url"] = source.homepage
+        item["author"] = author
+        item["datePublished"] = first.stated_on.isoformat()
+        if first.document is not None:
+            appearance: dict[str, Any] = {
+                "@type": "CreativeWork",
+                "headline": first.document.title,
+            }
+            if safe_url(first.document.url):
+                appearance["url"] = first.document.url
+            if first.document.published_at:
+                appearance["datePublished"] = (
+                    first.document.published_at.date().isoformat()
+                )
+            item["appearance"] = appearance
+    review: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": absolute(request, claim.get_absolute_url()),
+        "claimReviewed": claim.text,
+        "itemReviewed": item,
+        "author": publisher(request),
+        "datePublished": claim.published_at.date().isoformat(),
+        "dateModified": claim.updated_at.date().isoformat(),
+    }
+    rating = page.status.rating_value
+    if rating is not None:
+        review["reviewRating"] = {
+            "@type": "Rating",
+            "ratingValue": rating,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": page.status.label,
+        }
+    if page.latest is not None:
+        review["reviewBody"] = page.latest.rationale
+    if page.corrections:
+        review["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "datePublished": change.changed_at.date().isoformat(),
+                "text": f"Verdict changed from {change.get_old_status_display()} "
+                f"to {change.get_new_status_display()}: {change.rationale}",
+            }
+            for change in page.corrections
+        ]
+    return review
+
+
+@public_page
+def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    raw = request.GET.get("as_of", "")
+    as_of = None
+    if raw:
+        try:
+            as_of = parse_as_of(raw)
+        except ValueError as error:
+            return bad_request(request, str(error))
+    claim = get_object_or_404(Claim.objects.published().for_page(), slug=slug)
+    page = snapshot(claim, as_of)
+    context = {
+        "claim": claim,
+        "page": page,
+        "as_of": as_of,
+        "not_yet_recorded": as_of is not None and as_of < claim.created_at.date(),
+        "not_yet_published": as_of is not None and as_of < claim.published_at.date(),
+        "related": related(claim),
+        "today": timezone.now().date(),
+    }
+    if as_of is None:
+        # A past day's page is a record, not the current review.
+        context["json_ld"] = json_ld(claim_review(request, claim, page))
+    return render(request, "claims/claim_detail.html", context)
+
+
+# Events, sources, places ---------------------------------------------------
+
+
+STANCE_CELLS = {
+    frozenset(): ("silent", "—", "silent"),
+    frozenset({Stance.ASSERTS}): ("asserts", "Asserts", "asserts"),
+    frozenset({Stance.DENIES}): ("denies", "Denies", "denies"),
+    frozenset({Stance.ASSERTS, Stance.DENIES}): ("both", "Both", "asserted and denied"),
+}
+
+
+@public_page
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every published claim about the event × every source that spoke on it."""
+    event = get_object_or_404(Event.objects.prefetch_related("places"), slug=slug)
+    claims = list(
+        Claim.objects.published().filter(event=event).order_by("created_at", "id")
+    )
+    if not claims:
+        # An event is only public through its published claims.
+        raise Http404("No published claims about this event.")
+    stances: dict[tuple[int, int], set[str]] = defaultdict(set)
+    sources: dict[int, Source] = {}
+    for statement in Statement.objects.filter(claim__in=claims).select_related(
+        "source"
+    ):
+        sources[statement.source_id] = statement.source
+        stances[statement.claim_id, statement.source_id].add(statement.stance)
+    columns = sorted(sources.values(), key=lambda s: (s.affiliation, s.name))
+    rows = [
+        (
+            claim,
+            [
+                (source, *STANCE_CELLS[frozenset(stances[claim.pk, source.pk])])
+                for source in columns
+            ],
+        )
+        for claim in claims
+    ]
+    return render(
+        request,
+        "claims/event_detail.html",
+        {"event": event, "sources": columns, "rows": rows},
+    )
+
+
+RESOLVED = [
+    Status.CONFIRMED,
+    Status.PARTLY_CONFIRMED,
+    Status.MISLEADING,
+    Status.FALSE,
+]
+
+
+def track_record(source: Source) -> dict[str, Any]:
+    """How the published claims the source asserted or denied were resolved.
+
+    Counted from the data in one grouped query: claims, not statements, so a
+    source repeating itself counts once.
+    """
+    counts = {
+        (row["stance"], row["claim__status"]): row["claims"]
+        for row in Statement.objects.filter(
+            source=source, claim__visibility=Visibility.PUBLISHED
+        )
+        .values("stance", "claim__status")
+        .annotate(claims=Count("claim", distinct=True))
+        .order_by()
+    }
+    rows = [
+        {
+            "stance": stance,
+            "counts": [
+                counts.get((stance.value, status.value), 0) for status in Status
+            ],
+            "total": sum(counts.get((stance.value, s.value), 0) for s in Status),
+        }
+        for stance in Stance
+    ]
+
+    def n(stance: Stance, *statuses: Status) -> int:
+        return sum(counts.get((stance.value, s.value), 0) for s in statuses)
+
+    return {
+        "statuses": list(Status),
+        "rows": rows,
+        "borne_out": n(Stance.ASSERTS, Status.CONFIRMED, Status.PARTLY_CONFIRMED)
+        + n(Stance.DENIES, Status.FALSE),
+        "contradicted": n(Stance.ASSERTS, Status.FALSE)
+        + n(Stance.DENIES, Status.CONFIRMED),
+        "misleading": n(Stance.ASSERTS, Status.MISLEADING),
+        "open": n(
+            Stance.ASSERTS, Status.UNVERIFIED, Status.DISPUTED, Status.UNVERIFIABLE
+        )
+        + n(Stance.DENIES, Status.UNVERIFIED, Status.DISPUTED, Status.UNVERIFIABLE),
+    }
+
+
+@public_page
+def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    source = get_object_or_404(Source, slug=slug)
+    statements = list(
+        Statement.objects.filter(source=source, claim__visibility=Visibility.PUBLISHED)
+        .select_related("claim", "document__publisher", "source")
+        .order_by("-stated_on", "-id")[: SOURCE_STATEMENTS + 1]
+    )
+    return render(
+        request,
+        "claims/source_detail.html",
+        {
+            "source": source,
+            "homepage": safe_url(source.homepage),
+            "record": track_record(source),
+            "statements": statements[:SOURCE_STATEMENTS],
+            "more_statements": len(statements) > SOURCE_STATEMENTS,
+        },
+    )
+
+
+@public_page(varies_on_staff=True)
+def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Claims about the place and the places inside it."""
+    tree = PlaceTree.load()
+    place = next((p for p in tree.places if p.slug == slug), None)
+    if place is None:
+        raise Http404("No such place.")
+    claims = list(
+        Claim.objects.published()
+        .about(tree.within(place))
+        .for_listing()
+        .order_by("-updated_at", "-id")[: PLACE_CLAIMS + 1]
+    )
+    exact = _sees_exact_coordinates(request)
+    return render(
+        request,
+        "claims/place_detail.html",
+        {
+            "place": place,
+            "ancestors": tree.ancestors(place),
+            "children": tree.children.get(place.pk, []),
+            "claims": claims[:PLACE_CLAIMS],
+            "more_claims": len(claims) > PLACE_CLAIMS,
+            "exact": exact,
+            "latitude": place.latitude if exact else coarse(place.latitude),
+            "longitude": place.longitude if exact else coarse(place.longitude),
+        },
+    )
+
+
+@public_page
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        # A past day's page repeats the claim page; crawlers need only the current one.
+        "Disallow: /*?as_of=",
+        "",
+        f"Sitemap: {absolute(request, reverse('sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
