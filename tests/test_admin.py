@@ -157,3 +157,17 @@ def test_the_lockout_records_are_visible_to_superusers(client, superuser):
     response = client.get(reverse("admin:axes_accessattempt_changelist"))
 
     assert response.status_code == 200
+
+
+def test_admin_pages_allow_inline_styles_but_never_inline_scripts(client, superuser):
+    """Select2 styles its widgets inline; scripts stay same-origin only."""
+    client.force_login(superuser)
+
+    response = client.get(url(Claim, "changelist"))
+
+    directives = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["Content-Security-Policy"].split(";")
+    )
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self' 'unsafe-inline'"
