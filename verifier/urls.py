@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Verifier"
 admin.site.site_title = "Verifier"
@@ -7,4 +7,5 @@ admin.site.index_title = "Newsroom desk"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("verifier.api")),
 ]

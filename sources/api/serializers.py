@@ -1,0 +1,84 @@
+from rest_framework import serializers
+
+from sources.models import Document, Source
+from verifier.rest import CleanModelSerializer, SlugOrIdRelatedField
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    """A source as other resources show it: enough to print "ISW (B)"."""
+
+    class Meta:
+        model = Source
+        fields = ["id", "slug", "name", "label", "reliability", "affiliation", "kind"]
+        read_only_fields = fields
+
+
+class SourceSerializer(CleanModelSerializer):
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=100,
+        help_text="Other spellings, in any language and script.",
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "label",
+            "kind",
+            "affiliation",
+            "aliases",
+            "description",
+            "homepage",
+            "reliability",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "label", "created_at", "updated_at"]
+
+
+class DocumentBriefSerializer(serializers.ModelSerializer):
+    publisher = SourceBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "url",
+            "publisher",
+            "published_at",
+            "language",
+            "archive_url",
+        ]
+        read_only_fields = fields
+
+
+class DocumentSerializer(CleanModelSerializer):
+    publisher = SlugOrIdRelatedField(
+        queryset=Source.objects.all(),
+        output=SourceBriefSerializer,
+        allow_null=True,
+        required=False,
+        help_text="The source that published it, by id or slug.",
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "url",
+            "publisher",
+            "published_at",
+            "language",
+            "archive_url",
+            "content_sha256",
+            "excerpt",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
