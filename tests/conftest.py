@@ -49,3 +49,19 @@ def reader(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api():
+    """An API client per user, signed in with a real token; None is anonymous."""
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, token = AuthToken.objects.create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return client_for
