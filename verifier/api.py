@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -101,6 +103,12 @@ class LogoutAllView(knox_views.LogoutAllView):
         return super().post(request, format=format)
 
 
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other address under the API: JSON, like every API answer."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
 urlpatterns = [
     path("", include(router.urls)),
     path("auth/login/", LoginView.as_view(), name="api-login"),
@@ -114,4 +122,5 @@ urlpatterns = [
     path(
         "redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"
     ),
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found),
 ]

@@ -208,6 +208,25 @@ class SlugOrIdRelatedField(serializers.RelatedField):
         return False
 
 
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "format": "uri", "maxLength": 2000},
+            {"type": "string", "maxLength": 0},
+        ],
+        "description": "An http(s) URL, or empty.",
+    }
+)
+class OptionalURLField(serializers.URLField):
+    """A URL that may be blank, and says so in the schema."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(**kwargs)
+
+
 class SlugOrIdFormField(forms.CharField):
     """A query parameter naming an object by id or slug."""
 

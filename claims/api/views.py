@@ -91,9 +91,8 @@ class ConcurrencyControlled:
 
     @staticmethod
     def needs_if_match(method: str, action: str | None) -> bool:
-        return method in {"PUT", "PATCH", "DELETE"} or (
-            method == "POST" and action != "create"
-        )
+        # Adding a part is a write to an existing claim, so it needs one too.
+        return method in {"PUT", "PATCH", "DELETE", "POST"}
 
     @staticmethod
     def etag_codes(action: str | None) -> list[int]:
@@ -143,6 +142,12 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
     ordering = ["-updated_at"]
     action_permissions = ACTION_PERMISSIONS
     parameter_actions = frozenset({"history"})
+
+    @staticmethod
+    def needs_if_match(method: str, action: str | None) -> bool:
+        return method in {"PUT", "PATCH", "DELETE"} or (
+            method == "POST" and action != "create"
+        )
 
     def get_queryset(self) -> QuerySet[Claim]:
         claims = Claim.objects.visible_to(self.request.user).with_attribution()

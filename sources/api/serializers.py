@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from sources.models import Document, Source
-from verifier.rest import CleanModelSerializer, SlugOrIdRelatedField
+from verifier.rest import CleanModelSerializer, OptionalURLField, SlugOrIdRelatedField
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -20,6 +20,7 @@ class SourceSerializer(CleanModelSerializer):
         max_length=100,
         help_text="Other spellings, in any language and script.",
     )
+    homepage = OptionalURLField(max_length=500)
 
     class Meta:
         model = Source
@@ -41,7 +42,9 @@ class SourceSerializer(CleanModelSerializer):
 
 
 class DocumentBriefSerializer(serializers.ModelSerializer):
-    publisher = SourceBriefSerializer(read_only=True)
+    publisher = SourceBriefSerializer(read_only=True, allow_null=True)
+    url = OptionalURLField(read_only=True)
+    archive_url = OptionalURLField(read_only=True)
 
     class Meta:
         model = Document
@@ -65,6 +68,8 @@ class DocumentSerializer(CleanModelSerializer):
         required=False,
         help_text="The source that published it, by id or slug.",
     )
+    url = OptionalURLField(help_text="Where it was published.")
+    archive_url = OptionalURLField(help_text="A copy in a web archive.")
 
     class Meta:
         model = Document
