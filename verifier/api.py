@@ -9,7 +9,6 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerView,
 )
 from knox import views as knox_views
@@ -118,9 +117,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
-    ),
-    path(
-        "redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"
     ),
     re_path(r"^(?P<rest>[\s\S]*)$", not_found),
 ]
