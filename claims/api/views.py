@@ -317,15 +317,16 @@ def _parse_moment(raw: str | None) -> datetime.datetime | None:
     if "\x00" in raw or len(raw) > 40:
         raise error
     try:
-        moment = parse_datetime(raw)
-        if moment is None:
-            day = parse_date(raw)
-            if day is None:
-                raise error
+        day = parse_date(raw) if len(raw) == 10 else None
+        if day is not None:
             # The end of the day: the status as it stood that evening.
             moment = datetime.datetime.combine(
                 day, datetime.time.max, tzinfo=datetime.UTC
             )
+        else:
+            moment = parse_datetime(raw)
+            if moment is None:
+                raise error
     except (ValueError, OverflowError):
         raise error from None
     if timezone.is_naive(moment):
