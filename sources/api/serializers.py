@@ -70,6 +70,13 @@ class DocumentSerializer(CleanModelSerializer):
     )
     url = OptionalURLField(help_text="Where it was published.")
     archive_url = OptionalURLField(help_text="A copy in a web archive.")
+    content_sha256 = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        allow_blank=True,
+        required=False,
+        error_messages={"invalid": "Give the SHA-256 as 64 hexadecimal digits."},
+        help_text="Hex digest of the content as it was seen; stored lower-case.",
+    )
 
     class Meta:
         model = Document
