@@ -196,3 +196,37 @@ def test_adding_a_part_needs_the_claims_etag(api, world, editor):
     created = client.post("/api/v1/evidence/", body, HTTP_IF_MATCH=world.published.etag)
     assert created.status_code == 201
     assert created["ETag"] == f'"{world.published.pk}.{world.published.version + 1}"'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_with_the_same_etag_cannot_both_win(editor, other_editor):
+    """Eight clients race to edit from the same version: one wins, seven get 412."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    from tests.factories import ClaimFactory
+
+    claim = ClaimFactory(slug="raced")
+    tokens = [AuthToken.objects.create(user=editor)[1] for _ in range(8)]
+
+    def write(n: int) -> int:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[n]}")
+        try:
+            return client.patch(
+                "/api/v1/claims/raced/",
+                {"text": f"Version {n}"},
+                HTTP_IF_MATCH=claim.etag,
+            ).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = sorted(pool.map(write, range(8)))
+
+    assert codes == [200] + [412] * 7
+    claim.refresh_from_db()
+    assert claim.version == 2
