@@ -333,3 +333,25 @@ def test_an_oversized_body_is_refused_with_413_json(api, world, editor, settings
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
     assert Claim.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/",
+        "/api/v1/claims/",
+        "/api/v1/claims/published-claim/",
+        "/api/v1/claims/published-claim/history/",
+        "/api/v1/statements/",
+        "/api/v1/places/demidovka/",
+        "/api/v1/sources/zelensky/",
+        "/api/v1/events/belgorod-2025/",
+    ],
+)
+def test_browsable_api_pages_render_for_staff(client, reviewer, world, path):
+    client.force_login(reviewer)
+
+    response = client.get(path, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert b"<html" in response.content
