@@ -113,7 +113,7 @@ def test_interactive_docs_are_served_from_the_app_without_a_cdn():
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     live_server, editor, tmp_path
 ):

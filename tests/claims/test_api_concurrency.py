@@ -198,7 +198,7 @@ def test_adding_a_part_needs_the_claims_etag(api, world, editor):
     assert created["ETag"] == f'"{world.published.pk}.{world.published.version + 1}"'
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_with_the_same_etag_cannot_both_win(editor, other_editor):
     """Eight clients race to edit from the same version: one wins, seven get 412."""
     from concurrent.futures import ThreadPoolExecutor
