@@ -184,4 +184,3 @@ def test_cors_is_for_the_api_only(client):
     response = client.get("/admin/login/", HTTP_ORIGIN="https://newsroom.example")
 
     assert "Access-Control-Allow-Origin" not in response
-

@@ -202,7 +202,11 @@ class SlugOrIdRelatedField(serializers.RelatedField):
     def to_representation(self, value: Model) -> Any:
         if self.output is None:
             return value.slug if self.by_slug else value.pk
-        return self.output(value, context=self.context).data
+        # One serializer per field, not per row: building its fields is what
+        # costs, and a page has hundreds of related objects.
+        if getattr(self, "_output_serializer", None) is None:
+            self._output_serializer = self.output(context=self.context)
+        return self._output_serializer.to_representation(value)
 
     def use_pk_only_optimization(self) -> bool:
         return False
