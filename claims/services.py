@@ -248,6 +248,28 @@ def unpublish_claim(
     return claim
 
 
+@transaction.atomic
+def delete_claim(
+    claim: Claim, *, by: User, expected_version: int | None = None
+) -> None:
+    """Delete a claim with its statements, evidence and links.
+
+    A claim with a verdict timeline stays: the record of how its status changed
+    is kept, so such a claim can only be unpublished.
+    """
+    _require(by, "claims.delete_claim", "Only reviewers can delete claims.")
+    locked = _lock(claim, expected_version)
+    if locked.status_changes.exists():
+        raise ValidationError(
+            {
+                "status": "The claim has a verdict timeline, which is kept; "
+                "unpublish it instead."
+            }
+        )
+    locked._history_user = by
+    locked.delete()
+
+
 Part = Statement | Evidence | ClaimLink
 
 

@@ -377,7 +377,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.published().for_listing()
     filters = form.cleaned_data
     if filters["q"]:
-        claims = claims.search(filters["q"])
+        claims = claims.search(filters["q"], published_only=True)
     if filters["status"]:
         claims = claims.filter(status=filters["status"])
     if filters["event"]:

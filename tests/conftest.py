@@ -1,4 +1,7 @@
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 
 from tests.factories import UserFactory
@@ -15,6 +18,19 @@ def _test_settings(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _roles(request):
+    """Transactional tests start from a flushed database: permissions come
+    back by themselves, the role groups made by their migration do not."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        import_module("claims.migrations.0002_roles").create_roles(apps, None)
 
 
 def _member_of(group: str, **kwargs):
@@ -49,3 +65,19 @@ def reader(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api():
+    """An API client per user, signed in with a real token; None is anonymous."""
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, token = AuthToken.objects.create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return client_for

@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "knox",
+    "corsheaders",
     "simple_history",
     "axes",
     "sources",
@@ -87,6 +91,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "verifier.rest.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -214,14 +220,91 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "Verifier")
 PUBLISHER_URL = os.environ.get("PUBLISHER_URL", "")
 
+# Request bodies above this are refused (413), in the admin and the API alike.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+
+# Throttle counters live in the cache: per process unless REDIS_URL is set.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
+    "DEFAULT_PERMISSION_CLASSES": ["verifier.rest.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_PAGINATION_CLASS": "verifier.rest.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "verifier.rest.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+        "login": os.environ.get("API_THROTTLE_LOGIN", "10/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "verifier.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "verifier.exceptions.api_exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DATETIME_FORMAT": "iso-8601",
 }
+
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
+    "AUTO_REFRESH": False,
+    "TOKEN_PREFIX": "vrf_",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Verifier API",
+    "DESCRIPTION": (
+        "Claims, who asserts and who denies them, the evidence, and every "
+        "change of verdict. Reads of published data are public; writes need a "
+        "token (`Authorization: Token …`). Writes to a claim or its parts send "
+        "the claim's `ETag` in `If-Match`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.Status",
+        "StanceEnum": "claims.models.Stance",
+        "EvidenceStanceEnum": "claims.models.EvidenceStance",
+        "LinkKindEnum": "claims.models.LinkKind",
+        "PlaceKindEnum": "claims.models.PlaceKind",
+        "SourceKindEnum": "sources.models.SourceKind",
+        "ReliabilityEnum": "sources.models.Reliability",
+        "AffiliationEnum": "sources.models.Affiliation",
+        "VisibilityEnum": "claims.models.Visibility",
+    },
+}
+
+# Public reads from any origin, so a newsroom page can show a claim's status;
+# writes stay same-origin (no credentials, no unsafe methods).
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag"]
 
 LOGGING = {
     "version": 1,

@@ -27,5 +27,6 @@ urlpatterns = [
         name="sitemap",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("verifier.api")),
     path("", include("claims.urls")),
 ]

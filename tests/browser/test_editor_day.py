@@ -6,36 +6,22 @@ moves it to disputed; a reviewer then confirms and publishes it.
 """
 
 import re
-from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from claims.models import Claim, Stance
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROLES = import_module("claims.migrations.0002_roles")
 
 PASSWORD = "a-long-desk-password-42"
 CLAIM = "Ukrainian forces entered the village of Prilesye on 18 March 2025."
 
 
-def ensure_roles() -> None:
-    """The groups the roles migration made; an earlier transactional test in
-    this process may have flushed them (permissions come back by themselves)."""
-    editors = ROLES.permissions_for(Permission, ROLES.EDITORS)
-    reviewers = editors + ROLES.permissions_for(Permission, ROLES.REVIEWERS_EXTRA)
-    for name, permissions in (("Editors", editors), ("Reviewers", reviewers)):
-        group, created = Group.objects.get_or_create(name=name)
-        if created:
-            group.permissions.set(permissions)
-
-
 @pytest.fixture
 def desk(db):
-    ensure_roles()
     call_command("load_demo", verbosity=0)
     for username, group in (("desk-editor", "Editors"), ("desk-reviewer", "Reviewers")):
         user = UserFactory(username=username, is_staff=True, password=PASSWORD)

@@ -1,10 +1,8 @@
 """The public pages in a real browser: accessible, clean, phone-sized, inert to XSS."""
 
-import importlib
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 
 from claims import services
@@ -12,14 +10,6 @@ from claims.models import Claim
 from sources.models import Document, Source
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def roles():
-    """The Editors and Reviewers groups, which a transactional test's flush
-    removes after their migration made them."""
-    migration = importlib.import_module("claims.migrations.0002_roles")
-    migration.create_roles(apps, None)
 
 
 PHONE = {"width": 375, "height": 812}
@@ -43,7 +33,7 @@ EXPECTED_STATUS = {"bad-request": 400, "not-found": 404}
 
 
 @pytest.fixture
-def demo(roles):
+def demo():
     call_command("load_demo", stdout=StringIO())
 
 
@@ -130,7 +120,7 @@ XSS_URL = "javascript:window.__xss=1"
 
 
 @pytest.fixture
-def hostile_claim(roles, reviewer):
+def hostile_claim(reviewer):
     source = Source.objects.create(
         name=f"Evil {XSS_IMG}",
         slug="evil",

@@ -1,0 +1,418 @@
+"""Representations of claims and their parts.
+
+Outputs nest what a client needs to show a claim (who asserts, who denies,
+their grades, the documents) so that one request is enough; inputs name
+related objects by id or slug. A claim's status and visibility are read-only
+here: they change through their own actions, which call the services.
+"""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import (
+    Claim,
+    ClaimLink,
+    Event,
+    Evidence,
+    Place,
+    Statement,
+    Status,
+    StatusChange,
+    sees_drafts,
+)
+from claims.services import unique_slug
+from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
+from sources.models import Document, Source
+from verifier.rest import MAX_ID, CleanModelSerializer, SlugOrIdRelatedField
+
+# Public pages and anonymous clients get coordinates to about a kilometre:
+# exact positions in a live conflict are for signed-in staff.
+PUBLIC_COORDINATE_PLACES = decimal.Decimal("0.01")
+
+
+class PlaceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Place
+        fields = ["id", "slug", "name", "kind"]
+        read_only_fields = fields
+
+
+class EventBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "slug", "title"]
+        read_only_fields = fields
+
+
+class ClaimBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Claim
+        fields = ["id", "slug", "text", "status"]
+        read_only_fields = fields
+
+
+class PlaceSerializer(CleanModelSerializer):
+    slug = serializers.SlugField(
+        max_length=200, required=False, help_text="Made from the name when omitted."
+    )
+    parent = SlugOrIdRelatedField(
+        queryset=Place.objects.all(),
+        output=PlaceBriefSerializer,
+        allow_null=True,
+        required=False,
+        help_text="The place this one lies in, by id or slug.",
+    )
+    alternate_names = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=100
+    )
+    latitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="Rounded to two decimals for anyone but signed-in staff.",
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="Rounded to two decimals for anyone but signed-in staff.",
+    )
+
+    class Meta:
+        model = Place
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "kind",
+            "parent",
+            "alternate_names",
+            "latitude",
+            "longitude",
+        ]
+        read_only_fields = ["id"]
+
+    def to_representation(self, instance: Place) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not (request and request.user.is_authenticated and request.user.is_staff):
+            for name in ("latitude", "longitude"):
+                value = getattr(instance, name)
+                if value is not None:
+                    data[name] = float(value.quantize(PUBLIC_COORDINATE_PLACES))
+        return data
+
+    def create(self, validated_data: dict[str, Any]) -> Place:
+        validated_data.setdefault(
+            "slug", unique_slug(validated_data.get("name", ""), model=Place)
+        )
+        return super().create(validated_data)
+
+
+class EventSerializer(CleanModelSerializer):
+    slug = serializers.SlugField(
+        max_length=200, required=False, help_text="Made from the title when omitted."
+    )
+    places = SlugOrIdRelatedField(
+        queryset=Place.objects.all(),
+        output=PlaceBriefSerializer,
+        many=True,
+        required=False,
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "places",
+            "starts_on",
+            "ends_on",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def create(self, validated_data: dict[str, Any]) -> Event:
+        validated_data.setdefault(
+            "slug", unique_slug(validated_data.get("title", ""), model=Event)
+        )
+        return super().create(validated_data)
+
+
+class StatementInClaimSerializer(serializers.ModelSerializer):
+    """A statement as its claim shows it: who, which way, when, in which words."""
+
+    source = SourceBriefSerializer(read_only=True)
+    document = DocumentBriefSerializer(read_only=True, allow_null=True)
+    relayed_by = SourceBriefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The publisher that carried the statement, when it is not the "
+        "source itself.",
+    )
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "source",
+            "stance",
+            "stated_on",
+            "stated_time",
+            "quote",
+            "quote_language",
+            "translation",
+            "is_paraphrase",
+            "document",
+            "relayed_by",
+        ]
+        read_only_fields = fields
+
+
+class EvidenceInClaimSerializer(serializers.ModelSerializer):
+    document = DocumentBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "document", "stance", "note"]
+        read_only_fields = fields
+
+
+class ClaimLinkInClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    direction = serializers.ChoiceField(
+        choices=["outgoing", "incoming"],
+        help_text="outgoing: this claim → the other; incoming: the other → this.",
+    )
+    claim = ClaimBriefSerializer()
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim with who asserts and who denies it and the evidence."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    rating_value = serializers.SerializerMethodField(
+        help_text="ClaimReview ratingValue, 1 (false) to 5 (confirmed); null when "
+        "the status is not a rating."
+    )
+    event = EventBriefSerializer(read_only=True, allow_null=True)
+    places = PlaceBriefSerializer(many=True, read_only=True)
+    statements = StatementInClaimSerializer(many=True, read_only=True)
+    evidence = EvidenceInClaimSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "slug",
+            "text",
+            "status",
+            "status_label",
+            "rating_value",
+            "visibility",
+            "published_at",
+            "version",
+            "event",
+            "places",
+            "statements",
+            "evidence",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True}
+    )
+    def get_rating_value(self, claim: Claim) -> int | None:
+        return Status(claim.status).rating_value
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    """One claim, also with the claims linked to it."""
+
+    links = serializers.SerializerMethodField()
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "links"]
+        read_only_fields = fields
+
+    @extend_schema_field(ClaimLinkInClaimSerializer(many=True))
+    def get_links(self, claim: Claim) -> list[dict[str, Any]]:
+        links = [
+            {
+                "id": link.id,
+                "kind": link.kind,
+                "direction": "outgoing",
+                "claim": link.to_claim,
+            }
+            for link in claim.links_out.all()
+        ] + [
+            {
+                "id": link.id,
+                "kind": link.kind,
+                "direction": "incoming",
+                "claim": link.from_claim,
+            }
+            for link in claim.links_in.all()
+        ]
+        return ClaimLinkInClaimSerializer(links, many=True).data
+
+
+class ClaimWriteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    slug = serializers.SlugField(
+        max_length=200,
+        required=False,
+        help_text="Made from the text when omitted; fixed once published.",
+    )
+    event = SlugOrIdRelatedField(
+        queryset=Event.objects.all(), allow_null=True, required=False
+    )
+    places = SlugOrIdRelatedField(
+        queryset=Place.objects.all(), many=True, required=False
+    )
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    claim = SlugOrIdRelatedField(
+        queryset=Claim.objects.all(), output=ClaimBriefSerializer
+    )
+    source = SlugOrIdRelatedField(
+        queryset=Source.objects.all(), output=SourceBriefSerializer
+    )
+    document = SlugOrIdRelatedField(
+        queryset=Document.objects.select_related("publisher"),
+        output=DocumentBriefSerializer,
+        by_slug=False,
+        allow_null=True,
+        required=False,
+    )
+    relayed_by = SourceBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "claim",
+            "source",
+            "stance",
+            "stated_on",
+            "stated_time",
+            "quote",
+            "quote_language",
+            "translation",
+            "is_paraphrase",
+            "document",
+            "relayed_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "relayed_by", "created_at"]
+        # The services check uniqueness under the claim's lock, with a message
+        # about the claim rather than a list of column names.
+        validators: list = []
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    claim = SlugOrIdRelatedField(
+        queryset=Claim.objects.all(), output=ClaimBriefSerializer
+    )
+    document = SlugOrIdRelatedField(
+        queryset=Document.objects.select_related("publisher"),
+        output=DocumentBriefSerializer,
+        by_slug=False,
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "claim", "document", "stance", "note", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators: list = []
+
+
+class ClaimLinkSerializer(serializers.ModelSerializer):
+    from_claim = SlugOrIdRelatedField(
+        queryset=Claim.objects.all(), output=ClaimBriefSerializer
+    )
+    to_claim = SlugOrIdRelatedField(
+        queryset=Claim.objects.all(), output=ClaimBriefSerializer
+    )
+
+    class Meta:
+        model = ClaimLink
+        fields = ["id", "from_claim", "to_claim", "kind", "note", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators: list = []
+
+
+class StatusChangeInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    rationale = serializers.CharField(max_length=5000)
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=100,
+        required=False,
+        default=list,
+        help_text="Ids of this claim's evidence the verdict rests on; needed for "
+        "every status but unverified.",
+    )
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    evidence = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    changed_by = serializers.SerializerMethodField(
+        help_text="The username, shown to staff only."
+    )
+
+    class Meta:
+        model = StatusChange
+        fields = [
+            "id",
+            "old_status",
+            "new_status",
+            "rationale",
+            "evidence",
+            "is_correction",
+            "changed_by",
+            "changed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_changed_by(self, change: StatusChange) -> str | None:
+        request = self.context.get("request")
+        if request and sees_drafts(request.user):
+            return change.changed_by.get_username()
+        return None
+
+
+class ClaimHistorySerializer(serializers.Serializer):
+    claim = serializers.SlugField()
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The moment asked about; null for now. A date means the end of "
+        "that day (UTC).",
+    )
+    status = serializers.ChoiceField(
+        choices=Status.choices, help_text="The verdict at that moment."
+    )
+    changes = StatusChangeSerializer(
+        many=True, help_text="The timeline up to that moment, oldest first."
+    )

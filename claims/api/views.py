@@ -1,0 +1,444 @@
+"""The claims side of ``/api/v1/``: events, places, claims and their parts.
+
+Every write to a claim goes through ``claims.services``; reads use the
+QuerySet methods that carry their joins, so a page costs the same number of
+queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from claims import services
+from claims.models import (
+    Claim,
+    ClaimLink,
+    Event,
+    Evidence,
+    Place,
+    Statement,
+    Status,
+    StatusChange,
+)
+
+from .filters import (
+    ClaimFilter,
+    ClaimLinkFilter,
+    EventFilter,
+    EvidenceFilter,
+    PlaceFilter,
+    StatementFilter,
+)
+from .permissions import ACTION_PERMISSIONS, etag_matches, expected_version
+from .serializers import (
+    ClaimDetailSerializer,
+    ClaimHistorySerializer,
+    ClaimLinkSerializer,
+    ClaimSerializer,
+    ClaimWriteSerializer,
+    EventSerializer,
+    EvidenceSerializer,
+    PlaceSerializer,
+    StatementSerializer,
+    StatusChangeInputSerializer,
+)
+
+SLUG_PATTERN = r"[-\w]+"
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class PlaceViewSet(viewsets.ModelViewSet):
+    """Where claims are about: a hierarchy (village ⊂ region ⊂ country)."""
+
+    queryset = Place.objects.select_related("parent")
+    serializer_class = PlaceSerializer
+    filterset_class = PlaceFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+
+
+class EventViewSet(viewsets.ModelViewSet):
+    """What a group of claims is about."""
+
+    queryset = Event.objects.prefetch_related("places")
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+    ordering_fields = ["created_at", "updated_at", "title"]
+    ordering = ["-created_at"]
+
+
+class ConcurrencyControlled:
+    """Views whose writes need the claim's ETag in ``If-Match``."""
+
+    conditional_get = True
+
+    @staticmethod
+    def needs_if_match(method: str, action: str | None) -> bool:
+        # Adding a part is a write to an existing claim, so it needs one too.
+        return method in {"PUT", "PATCH", "DELETE", "POST"}
+
+    @staticmethod
+    def etag_codes(action: str | None) -> list[int]:
+        return [] if action in {"list", "destroy"} else [200, 201]
+
+    def with_etag(self, response: Response, claim: Claim) -> Response:
+        response["ETag"] = claim.etag
+        return response
+
+    def not_modified(self, request: Request, claim: Claim) -> Response | None:
+        if etag_matches(request.headers.get("If-None-Match"), claim):
+            return self.with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), claim)
+        return None
+
+
+_CLAIM_RESPONSES = {
+    200: ClaimDetailSerializer,
+}
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ClaimWriteSerializer,
+        responses={201: ClaimDetailSerializer},
+        description="Create a draft claim, unverified. The answer carries its ETag.",
+    ),
+    update=extend_schema(request=ClaimWriteSerializer, responses=_CLAIM_RESPONSES),
+    partial_update=extend_schema(
+        request=ClaimWriteSerializer, responses=_CLAIM_RESPONSES
+    ),
+    retrieve=extend_schema(responses=_CLAIM_RESPONSES),
+    destroy=extend_schema(
+        description="Delete a claim that has no verdict timeline (reviewers)."
+    ),
+)
+class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
+    """Checkable propositions, who asserts and who denies them, and their status.
+
+    Drafts exist only for staff; for everyone else they are a 404.
+    """
+
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+    ordering_fields = ["updated_at", "created_at"]
+    ordering = ["-updated_at"]
+    action_permissions = ACTION_PERMISSIONS
+    parameter_actions = frozenset({"history"})
+
+    @staticmethod
+    def needs_if_match(method: str, action: str | None) -> bool:
+        return method in {"PUT", "PATCH", "DELETE"} or (
+            method == "POST" and action != "create"
+        )
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        claims = Claim.objects.visible_to(self.request.user).with_attribution()
+        if self.action != "list":
+            claims = claims.with_links(self.request.user)
+        return claims
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action == "list":
+            return ClaimSerializer
+        if self.action in {"create", "update", "partial_update"}:
+            return ClaimWriteSerializer
+        return ClaimDetailSerializer
+
+    def _detail(self, claim: Claim, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=claim.pk)
+        data = ClaimDetailSerializer(fresh, context=self.get_serializer_context()).data
+        return self.with_etag(Response(data, status=code), fresh)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        return self.not_modified(request, claim) or self.with_etag(
+            Response(self.get_serializer(claim).data), claim
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ClaimWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.create_claim(by=request.user, **serializer.validated_data)
+        response = self._detail(claim, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{claim.slug}/")
+        return response
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        version = expected_version(request, claim)
+        serializer = ClaimWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        services.update_claim(
+            claim,
+            by=request.user,
+            expected_version=version,
+            **serializer.validated_data,
+        )
+        return self._detail(claim)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        services.delete_claim(
+            claim, by=request.user, expected_version=expected_version(request, claim)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=StatusChangeInputSerializer,
+        responses=_CLAIM_RESPONSES,
+        description="Change the verdict: the only way a status changes. Every "
+        "change has a rationale; every status but unverified rests on evidence "
+        "of this claim; only reviewers set or leave confirmed and false. The "
+        "answer is the claim, with its new ETag.",
+    )
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, slug: str) -> Response:
+        claim = self.get_object()
+        version = expected_version(request, claim)
+        serializer = StatusChangeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ids = list(dict.fromkeys(data["evidence"]))
+        evidence = list(Evidence.objects.filter(pk__in=ids, claim=claim))
+        missing = set(ids) - {item.pk for item in evidence}
+        if missing:
+            raise ValidationError(
+                {
+                    "evidence": [
+                        f"No evidence with id {pk} on this claim."
+                        for pk in sorted(missing)
+                    ]
+                }
+            )
+        services.change_status(
+            claim,
+            to=data["status"],
+            rationale=data["rationale"],
+            evidence=evidence,
+            by=request.user,
+            expected_version=version,
+        )
+        return self._detail(claim)
+
+    @extend_schema(
+        request=None,
+        responses=_CLAIM_RESPONSES,
+        description="Make the claim public (reviewers). Later verdict changes are "
+        "corrections.",
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, slug: str) -> Response:
+        claim = self.get_object()
+        services.publish_claim(
+            claim, by=request.user, expected_version=expected_version(request, claim)
+        )
+        return self._detail(claim)
+
+    @extend_schema(
+        request=None,
+        responses=_CLAIM_RESPONSES,
+        description="Take the claim off the public pages (reviewers).",
+    )
+    @action(detail=True, methods=["post"])
+    def unpublish(self, request: Request, slug: str) -> Response:
+        claim = self.get_object()
+        services.unpublish_claim(
+            claim, by=request.user, expected_version=expected_version(request, claim)
+        )
+        return self._detail(claim)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.STR,
+                description="A date (YYYY-MM-DD, meaning the end of that day, UTC) "
+                "or an ISO 8601 moment: the status then, and the timeline up to it.",
+            )
+        ],
+        responses={200: ClaimHistorySerializer},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, slug: str) -> Response:
+        """The verification timeline, oldest first; with ``as_of``, as it stood
+        then."""
+        claim = self.get_object()
+        moment = _parse_moment(request.query_params.get("as_of"))
+        changes = (
+            StatusChange.objects.filter(claim=claim)
+            .select_related("changed_by")
+            .prefetch_related("evidence")
+            .order_by("changed_at", "id")
+        )
+        if moment is not None:
+            changes = changes.filter(changed_at__lte=moment)
+        changes = list(changes)
+        current = changes[-1].new_status if changes else Status.UNVERIFIED
+        if moment is None:
+            current = claim.status
+        data = ClaimHistorySerializer(
+            {
+                "claim": claim.slug,
+                "as_of": moment,
+                "status": current,
+                "changes": changes,
+            },
+            context=self.get_serializer_context(),
+        ).data
+        return Response(data)
+
+
+def _parse_moment(raw: str | None) -> datetime.datetime | None:
+    if raw is None or raw == "":
+        return None
+    error = ValidationError(
+        {"as_of": ["Give a date (YYYY-MM-DD) or a moment (ISO 8601)."]}
+    )
+    if "\x00" in raw or len(raw) > 40:
+        raise error
+    try:
+        day = parse_date(raw) if len(raw) == 10 else None
+        if day is not None:
+            # The end of the day: the status as it stood that evening.
+            moment = datetime.datetime.combine(
+                day, datetime.time.max, tzinfo=datetime.UTC
+            )
+        else:
+            moment = parse_datetime(raw)
+            if moment is None:
+                raise error
+    except (ValueError, OverflowError):
+        raise error from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
+
+
+class ClaimPartViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
+    """Statements, evidence and links: each write is a new version of its claim.
+
+    They follow their claim's visibility, and their ETag is their claim's: a
+    write sends the claim's ETag in ``If-Match`` and gets the new one back.
+    """
+
+    claim_field = "claim"
+    lookup_value_regex = ID_PATTERN
+    ordering_fields = ["id", "created_at"]
+    # Newest first by the primary key: unique and indexed, so a page is an
+    # index range scan, never a sort of the whole table.
+    ordering = ["-id"]
+
+    def claim_of(self, part: Model) -> Claim:
+        return getattr(part, self.claim_field)
+
+    def visible_parts(self, queryset: QuerySet) -> QuerySet:
+        visible = Claim.objects.visible_to(self.request.user)
+        return queryset.filter(**{f"{self.claim_field}__in": visible})
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        part = self.get_object()
+        claim = self.claim_of(part)
+        return self.not_modified(request, claim) or self.with_etag(
+            Response(self.get_serializer(part).data), claim
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        part = serializer.Meta.model(**serializer.validated_data)
+        claim = self.claim_of(part)
+        services.save_part(
+            part, by=request.user, expected_version=expected_version(request, claim)
+        )
+        data = self.get_serializer(part).data
+        return self.with_etag(Response(data, status=status.HTTP_201_CREATED), claim)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        part = self.get_object()
+        claim = self.claim_of(part)
+        version = expected_version(request, claim)
+        serializer = self.get_serializer(
+            part, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        moved = serializer.validated_data.get(self.claim_field)
+        if moved is not None and moved.pk != claim.pk:
+            raise ValidationError(
+                {
+                    self.claim_field: [
+                        "A part stays with its claim: remove it and add a new one."
+                    ]
+                }
+            )
+        for name, value in serializer.validated_data.items():
+            setattr(part, name, value)
+        setattr(part, self.claim_field, claim)
+        services.save_part(part, by=request.user, expected_version=version)
+        return self.with_etag(Response(self.get_serializer(part).data), claim)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        part = self.get_object()
+        claim = self.claim_of(part)
+        services.remove_part(
+            part, by=request.user, expected_version=expected_version(request, claim)
+        )
+        return self.with_etag(Response(status=status.HTTP_204_NO_CONTENT), claim)
+
+
+class StatementViewSet(ClaimPartViewSet):
+    """Who asserts or denies a claim, when, in which words, and where."""
+
+    serializer_class = StatementSerializer
+    filterset_class = StatementFilter
+    ordering_fields = ["created_at", "stated_on", "id"]
+
+    def get_queryset(self) -> QuerySet[Statement]:
+        return self.visible_parts(
+            Statement.objects.select_related("claim", "source", "document__publisher")
+        )
+
+
+class EvidenceViewSet(ClaimPartViewSet):
+    """Documents the verdicts rest on, and what each does to its claim."""
+
+    serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilter
+
+    def get_queryset(self) -> QuerySet[Evidence]:
+        return self.visible_parts(
+            Evidence.objects.select_related("claim", "document__publisher")
+        )
+
+
+class ClaimLinkViewSet(ClaimPartViewSet):
+    """Relations between claims; a link is part of the claim it starts from."""
+
+    serializer_class = ClaimLinkSerializer
+    filterset_class = ClaimLinkFilter
+    claim_field = "from_claim"
+
+    def get_queryset(self) -> QuerySet[ClaimLink]:
+        visible = Claim.objects.visible_to(self.request.user)
+        return ClaimLink.objects.filter(
+            from_claim__in=visible, to_claim__in=visible
+        ).select_related("from_claim", "to_claim")

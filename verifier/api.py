@@ -1,0 +1,122 @@
+"""``/api/v1/``: the router, token sign-in, the OpenAPI schema and its docs."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularSwaggerView,
+)
+from knox import views as knox_views
+from rest_framework import serializers
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import ScopedRateThrottle
+
+from claims.api.views import (
+    ClaimLinkViewSet,
+    ClaimViewSet,
+    EventViewSet,
+    EvidenceViewSet,
+    PlaceViewSet,
+    StatementViewSet,
+)
+from sources.api.views import DocumentViewSet, SourceViewSet
+
+router = DefaultRouter()
+router.register("events", EventViewSet, basename="event")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("sources", SourceViewSet, basename="source")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("places", PlaceViewSet, basename="place")
+router.register("statements", StatementViewSet, basename="statement")
+router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("links", ClaimLinkViewSet, basename="link")
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"})
+
+
+TokenSerializer = inline_serializer(
+    "Token",
+    {
+        "token": serializers.CharField(
+            help_text="Send as `Authorization: Token <token>`. Shown once."
+        ),
+        "expiry": serializers.DateTimeField(),
+    },
+)
+
+
+class LoginView(knox_views.LoginView):
+    """Exchange a username and password (JSON or HTTP Basic) for a token.
+
+    Tokens are stored hashed, expire (``API_TOKEN_TTL_DAYS``) and are revoked by
+    ``auth/logout/`` (this token) or ``auth/logout-all/`` (every token).
+    """
+
+    authentication_classes = [BasicAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: TokenSerializer},
+        auth=[{"basicAuth": []}, {}],
+    )
+    def post(self, request: Request, format: str | None = None) -> Response:
+        if not request.user.is_authenticated:
+            credentials = LoginSerializer(data=request.data)
+            credentials.is_valid(raise_exception=True)
+            user = authenticate(request._request, **credentials.validated_data)
+            if user is None or not user.is_active:
+                raise AuthenticationFailed("Wrong username or password.")
+            request.user = user
+        return super().post(request, format=format)
+
+
+class LogoutView(knox_views.LogoutView):
+    """Revoke the token of this request."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format=format)
+
+
+class LogoutAllView(knox_views.LogoutAllView):
+    """Revoke every token of this user."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format=format)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other address under the API: JSON, like every API answer."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("auth/login/", LoginView.as_view(), name="api-login"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
+    path("auth/session/", include("rest_framework.urls", namespace="rest_framework")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
+    ),
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found),
+]

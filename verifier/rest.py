@@ -1,0 +1,296 @@
+"""What every endpoint of ``/api/v1/`` shares: roles, pagination, ordering,
+request size, lookups by slug or id, and saves that run model validation.
+
+DRF's settings name these classes by path and load them while DRF itself is
+loading, so this module must not import DRF's views (nor the schema tools).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters, pagination, permissions, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+# PostgreSQL's bigint; larger numbers cannot be an id and must not reach SQL.
+MAX_ID = 2**63 - 1
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse API request bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` with 413.
+
+    DRF's parsers read the stream directly, so Django's own limit, which is
+    checked only when ``request.body`` is read, never applies to them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.path.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return JsonResponse(
+                    {"detail": "Invalid Content-Length header."}, status=400
+                )
+            if length > limit:
+                return JsonResponse(
+                    {
+                        "detail": f"The request body is over the limit of {limit} "
+                        "bytes.",
+                        "code": "request_too_large",
+                    },
+                    status=413,
+                )
+        return self.get_response(request)
+
+
+class RolePermission(permissions.DjangoModelPermissions):
+    """Reads are open: querysets hide what a user may not see (drafts are a 404).
+
+    Writes need the model permission of the user's role (Editors, Reviewers);
+    an action may name its own permissions in ``view.action_permissions``.
+    Finer rules, such as who sets a final verdict, are the services' to check.
+    """
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": [],
+        "HEAD": [],
+        "OPTIONS": [],
+    }
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        required = getattr(view, "action_permissions", {}).get(
+            getattr(view, "action", None)
+        )
+        if required is not None:
+            return user.has_perms(required)
+        return super().has_permission(request, view)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Keyset pages: stable while rows are added, and no ``COUNT(*)``."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("-id",)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """``?ordering=`` over a view's ``ordering_fields``; an unknown one is a 400.
+
+    Cursor pagination keys pages on the first field, so views offer only
+    fields that are never null.
+    """
+
+    def remove_invalid_fields(
+        self, queryset: QuerySet, fields: list[str], view: APIView, request: Request
+    ) -> list[str]:
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        if len(valid) != len(fields) or len(fields) > 1:
+            allowed = ", ".join(
+                f"{name}, -{name}"
+                for name, _ in self.get_valid_fields(
+                    queryset, view, {"request": request}
+                )
+            )
+            raise ValidationError({self.ordering_param: [f"Use one of: {allowed}."]})
+        return valid
+
+    def get_ordering(
+        self, request: Request, queryset: QuerySet, view: APIView
+    ) -> list[str]:
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        explicit = request.query_params.get(self.ordering_param)
+        if not explicit and "search_rank" in queryset.query.annotations:
+            return ["search_rank"]
+        # Rows that tie on the first field keep one order from page to page.
+        if ordering and ordering[0].lstrip("-") not in {"id", "pk"}:
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+
+def parse_lookup(value: object) -> tuple[str, int | str]:
+    """Read a reference to an object: an id (number) or a slug (text).
+
+    Returns ``("pk", id)`` or ``("slug", slug)``; raises ``ValueError`` for
+    anything that cannot name a row, so nothing odd reaches the database.
+    """
+    if isinstance(value, bool):
+        raise ValueError("Give an id or a slug.")
+    if isinstance(value, int):
+        if not 1 <= value <= MAX_ID:
+            raise ValueError("No object has this id.")
+        return "pk", value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("Give an id or a slug.")
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return parse_lookup(int(value))
+    if not all(c.isalnum() or c in "-_" for c in value) or len(value) > 200:
+        raise ValueError("A slug has only letters, digits, hyphens and underscores.")
+    return "slug", value
+
+
+SLUG_OR_ID_SCHEMA = {
+    "oneOf": [
+        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 200},
+    ],
+    "description": "The id or the slug.",
+}
+
+
+class SlugOrIdRelatedField(serializers.RelatedField):
+    """A related object: by id or slug as input, nested as ``output`` in output.
+
+    Without ``output`` it reads back as the slug.
+    """
+
+    default_error_messages = {
+        "does_not_exist": "No {model} with id or slug “{value}”.",
+        "invalid": "{message}",
+    }
+
+    def __init__(
+        self,
+        *,
+        output: type[serializers.Serializer] | None = None,
+        by_slug: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.output = output
+        self.by_slug = by_slug
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Model:
+        try:
+            field, value = parse_lookup(data)
+        except ValueError as error:
+            self.fail("invalid", message=str(error))
+        if field == "slug" and not self.by_slug:
+            self.fail("invalid", message="Give the id, a number.")
+        queryset = self.get_queryset()
+        try:
+            return queryset.get(**{field: value})
+        except queryset.model.DoesNotExist:
+            self.fail(
+                "does_not_exist", model=queryset.model._meta.verbose_name, value=value
+            )
+
+    def to_representation(self, value: Model) -> Any:
+        if self.output is None:
+            return value.slug if self.by_slug else value.pk
+        # One serializer per field, not per row: building its fields is what
+        # costs, and a page has hundreds of related objects.
+        if getattr(self, "_output_serializer", None) is None:
+            self._output_serializer = self.output(context=self.context)
+        return self._output_serializer.to_representation(value)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "format": "uri", "maxLength": 2000},
+            {"type": "string", "maxLength": 0},
+        ],
+        "description": "An http(s) URL, or empty.",
+    }
+)
+class OptionalURLField(serializers.URLField):
+    """A URL that may be blank, and says so in the schema."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(**kwargs)
+
+
+class SlugOrIdFormField(forms.CharField):
+    """A query parameter naming an object by id or slug."""
+
+    def to_python(self, value: Any) -> tuple[str, int | str] | None:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_lookup(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+@extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})
+class SlugOrIdFilter(django_filters.Filter):
+    """Filter on a related object given by id or slug: ``?event=belgorod-2025``."""
+
+    field_class = SlugOrIdFormField
+
+    def filter(self, qs: QuerySet, value: tuple[str, int | str] | None) -> QuerySet:
+        if value is None:
+            return qs
+        lookup, key = value
+        name = f"{self.field_name}__{'pk' if lookup == 'pk' else 'slug'}"
+        return self.get_method(qs)(**{name: key})
+
+
+class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """One or more choices, comma-separated: ``?status=disputed,false``."""
+
+
+class CleanModelSerializer(serializers.ModelSerializer):
+    """Saves run the model's own validation (``clean()`` and every constraint),
+    so a broken invariant is a 400 with a message per field, never a 500."""
+
+    def _split_many(self, data: dict[str, Any]) -> dict[str, Any]:
+        many = {
+            field.name
+            for field in self.Meta.model._meta.get_fields()
+            if field.many_to_many and not field.auto_created
+        }
+        return {name: data.pop(name) for name in list(data) if name in many}
+
+    @transaction.atomic
+    def create(self, validated_data: dict[str, Any]) -> Model:
+        many = self._split_many(validated_data)
+        instance = self.Meta.model(**validated_data)
+        instance.full_clean()
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance
+
+    @transaction.atomic
+    def update(self, instance: Model, validated_data: dict[str, Any]) -> Model:
+        many = self._split_many(validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.full_clean()
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance

@@ -1,0 +1,135 @@
+"""The OpenAPI schema: the error responses and conditional-request headers
+each operation can really give, so that clients and fuzzers can trust it."""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import permissions, serializers
+
+from verifier.rest import MAX_ID, SLUG_OR_ID_SCHEMA, SlugOrIdRelatedField
+
+
+class SlugOrIdFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = SlugOrIdRelatedField
+
+    def map_serializer_field(self, auto_schema: openapi.AutoSchema, direction: str):
+        output = self.target.output
+        if direction == "request" or output is None:
+            if not self.target.by_slug:
+                return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            return dict(SLUG_OR_ID_SCHEMA)
+        return auto_schema.resolve_serializer(output, direction).ref
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+_ERRORS = {
+    "400": "Invalid input: an object of field names, each with a list of messages "
+    "(`non_field_errors` for the whole input).",
+    "401": "No valid credentials: the token is unknown, revoked or expired.",
+    "403": "The user's role does not allow this.",
+    "404": "No such object, or not visible to this user (drafts).",
+    "406": "The Accept header asks for a format the API cannot give.",
+    "409": "The change conflicts with stored data (e.g. the object is still "
+    "referenced, or was created at the same moment).",
+    "412": "`If-Match` does not match the claim's current ETag: reload, then "
+    "apply the change again.",
+    "413": "The request body is too large.",
+    "415": "The body is not JSON.",
+    "428": "`If-Match` is missing: send the claim's ETag.",
+    "429": "Too many requests: wait for the number of seconds in `Retry-After`.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Adds to each operation the errors it can give and its ETag headers."""
+
+    def _error_codes(self) -> list[str]:
+        codes = ["401", "406", "429"]
+        view = self.view
+        is_write = self.method not in permissions.SAFE_METHODS
+        has_lookup = "{" in self.path
+        if is_write:
+            codes += ["400", "403", "409", "413"]
+            if self.method != "DELETE":
+                codes.append("415")
+            if self._concurrency_controlled():
+                codes += ["412", "428"]
+        elif self._is_list_view() or getattr(view, "action", None) in getattr(
+            view, "parameter_actions", ()
+        ):
+            codes.append("400")
+        if has_lookup or is_write or self._is_list_view():
+            codes.append("404")
+        return sorted(set(codes))
+
+    def _concurrency_controlled(self) -> bool:
+        check = getattr(self.view, "needs_if_match", None)
+        return bool(check and check(self.method, getattr(self.view, "action", None)))
+
+    def _get_response_bodies(self, direction: str = "response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            if code in responses:
+                continue
+            schema = OpenApiTypes.OBJECT if code == "400" else ErrorSerializer
+            response = self._get_response_for_code(schema, code, direction=direction)
+            response["description"] = _ERRORS[code]
+            responses[code] = response
+        if (
+            self.method == "GET"
+            and getattr(self.view, "conditional_get", False)
+            and "{" in self.path
+        ):
+            responses["304"] = {
+                "description": "Not modified: `If-None-Match` holds the current ETag."
+            }
+        return responses
+
+    def get_override_parameters(self) -> list:
+        parameters = list(super().get_override_parameters())
+        etag_codes = getattr(self.view, "etag_codes", None)
+        etag_codes = (
+            etag_codes(getattr(self.view, "action", None)) if etag_codes else []
+        )
+        if etag_codes:
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    response=etag_codes,
+                    description="The claim's version, for `If-Match` and "
+                    "`If-None-Match`.",
+                )
+            )
+        if self._concurrency_controlled():
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="The ETag of the claim as last read. Required: "
+                    "without it the answer is 428, with an outdated one 412.",
+                )
+            )
+        if (
+            self.method == "GET"
+            and getattr(self.view, "conditional_get", False)
+            and "{" in self.path
+        ):
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="An ETag already held: 304 if it is current.",
+                )
+            )
+        return parameters
