@@ -216,7 +216,7 @@ def publisher(request: HttpRequest) -> dict[str, str]:
 
 @dataclass
 class PlaceTree:
-    """All places, once: for pickers, ancestors and "this place and inside it"."""
+    """All places, once: for the place picker, ancestors and children."""
 
     places: list[Place]
     by_id: dict[int, Place] = field(init=False)
@@ -231,18 +231,6 @@ class PlaceTree:
     @classmethod
     def load(cls) -> PlaceTree:
         return cls(list(Place.objects.order_by("name")))
-
-    def within(self, place: Place) -> list[int]:
-        """The place and every place inside it, however deep."""
-        found: dict[int, None] = {}
-        stack = [place.pk]
-        while stack:
-            pk = stack.pop()
-            if pk in found:  # a corrupt cycle must not loop forever
-                continue
-            found[pk] = None
-            stack.extend(child.pk for child in self.children.get(pk, []))
-        return list(found)
 
     def ancestors(self, place: Place) -> list[Place]:
         chain: list[Place] = []
@@ -388,7 +376,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         claims = claims.stated_by(reliability=filters["grade"])
     if filters["place"]:
         place = next(p for p in tree.places if p.slug == filters["place"])
-        claims = claims.about(tree.within(place))
+        claims = claims.about(Place.objects.subtree_ids(place))
 
     # Keyset pages over (updated_at, id): no COUNT(*), no OFFSET.
     before, after = filters["before"], filters["after"]
@@ -732,7 +720,7 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such place.")
     claims = list(
         Claim.objects.published()
-        .about(tree.within(place))
+        .about(Place.objects.subtree_ids(place))
         .for_listing()
         .order_by("-updated_at", "-id")[: PLACE_CLAIMS + 1]
     )
