@@ -58,7 +58,7 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set SECRET_KEY to a long random string "
-            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "(e.g. the output of `openssl rand -base64 48`), "
             "or set DEBUG=1 for local development."
         )
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
