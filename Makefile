@@ -1,4 +1,4 @@
-.PHONY: run test lint format migrations-check ci
+.PHONY: run test lint format migrations-check ci bench-data
 
 run:  ## serve the app with demo data on 127.0.0.1:8000
 	bash scripts/demo.sh
@@ -19,3 +19,10 @@ migrations-check:
 
 ci:  ## everything CI runs
 	bash .ci/run
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/verifier_bench
+SIZE ?= 10k
+
+bench-data:  ## fill a scratch database with SIZE (100, 10k, 100k, 1m) claims
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) .venv/bin/python bench/generate.py $(SIZE) --reset
