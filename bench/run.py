@@ -172,7 +172,7 @@ def shape(value: object) -> object:
 
 
 def wrk(
-    binary: str, url: str, seconds: float, connections: int, headers: dict[str, str]
+    binary: str, url: str, seconds: int, connections: int, headers: dict[str, str]
 ) -> tuple[float, float, int]:
     """Requests/s, p99 latency in ms, and errors (non-2xx/3xx, socket errors)."""
     command = [
@@ -361,7 +361,7 @@ def report(scenarios: Sequence[Scenario]) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=5, help="seconds per run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
         "--smoke",
