@@ -369,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="CI: a fresh 100-claim database, 2 rounds of 1 s",
     )
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM, still stop the servers (the ``finally`` in running).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     database_url = os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/verifier_bench"
     )
