@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -32,6 +32,9 @@ from claims.services import unique_slug
 from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
 from sources.models import Document, Source
 from verifier.rest import MAX_ID, CleanModelSerializer, SlugOrIdRelatedField
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 # Public pages and anonymous clients get coordinates to about a kilometre:
 # exact positions in a live conflict are for signed-in staff.
@@ -429,6 +432,7 @@ class ClaimHistorySerializer(serializers.Serializer):
 # all the parts of a page) and writes the same JSON as ``ClaimSerializer``;
 # tests/claims/test_api_list_rows.py holds the two equal.
 
+_BRIEF_FIELDS = ("id", "slug", "text", "status")
 _SOURCE_FIELDS = ("id", "slug", "name", "reliability", "affiliation", "kind")
 _DOCUMENT_FIELDS = ("id", "title", "url", "published_at", "language", "archive_url")
 
@@ -573,3 +577,38 @@ def claim_list_data(claims: Sequence[Claim]) -> list[dict[str, Any]]:
         }
         for claim in claims
     ]
+
+
+def claim_links_data(
+    claim: Claim, user: AbstractBaseUser | AnonymousUser
+) -> list[dict[str, Any]]:
+    """``ClaimDetailSerializer``'s ``links``: outgoing, then incoming, each in
+    the order they were made, only to claims ``user`` may see."""
+    visible = Claim.objects.visible_to(user)
+    links = []
+    for direction, own, other in (
+        ("outgoing", "from_claim", "to_claim"),
+        ("incoming", "to_claim", "from_claim"),
+    ):
+        rows = (
+            ClaimLink.objects.filter(**{own: claim, f"{other}__in": visible})
+            .order_by("created_at", "id")
+            .values("id", "kind", *[f"{other}__{name}" for name in _BRIEF_FIELDS])
+        )
+        links += [
+            {
+                "id": row["id"],
+                "kind": row["kind"],
+                "direction": direction,
+                "claim": {name: row[f"{other}__{name}"] for name in _BRIEF_FIELDS},
+            }
+            for row in rows
+        ]
+    return links
+
+
+def claim_detail_data(
+    claim: Claim, user: AbstractBaseUser | AnonymousUser
+) -> dict[str, Any]:
+    """``ClaimDetailSerializer(claim).data``, from rows, in five more queries."""
+    return {**claim_list_data([claim])[0], "links": claim_links_data(claim, user)}

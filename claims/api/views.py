@@ -54,6 +54,7 @@ from .serializers import (
     PlaceSerializer,
     StatementSerializer,
     StatusChangeInputSerializer,
+    claim_detail_data,
     claim_list_data,
 )
 
@@ -152,8 +153,8 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Claim]:
         visible = Claim.objects.visible_to(self.request.user)
-        if self.action == "list":
-            # The parts are read as rows by claim_list_data.
+        if self.action in {"list", "retrieve"}:
+            # The parts are read as rows by claim_list_data / claim_detail_data.
             return visible.select_related("event")
         return visible.with_attribution().with_links(self.request.user)
 
@@ -179,7 +180,7 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
             return revalidated
         claim = self.get_object()
         return self.not_modified(request, claim) or self.with_etag(
-            Response(self.get_serializer(claim).data), claim
+            Response(claim_detail_data(claim, request.user)), claim
         )
 
     def not_modified_by_version(self, request: Request, slug: str) -> Response | None:

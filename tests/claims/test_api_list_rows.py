@@ -1,4 +1,5 @@
-"""The claim list is built from rows, and reads exactly as ``ClaimSerializer``."""
+"""The claim list and detail are built from rows, and read exactly as
+``ClaimSerializer`` and ``ClaimDetailSerializer``."""
 
 import datetime
 import json
@@ -6,9 +7,15 @@ import json
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from claims.api.serializers import ClaimSerializer, claim_list_data
+from claims.api.serializers import (
+    ClaimDetailSerializer,
+    ClaimSerializer,
+    claim_list_data,
+)
 from claims.models import Claim
 from tests.factories import (
+    ClaimFactory,
+    ClaimLinkFactory,
     DocumentFactory,
     EvidenceFactory,
     PlaceFactory,
@@ -74,3 +81,23 @@ def test_an_anonymous_list_page_is_four_queries(api, n, django_assert_num_querie
         response = client.get("/api/v1/claims/?page_size=100")
 
     assert len(response.json()["results"]) == n
+
+
+def test_the_api_detail_is_the_serializers_json(api, world, editor):
+    # given links both ways, and one to a draft only staff may see
+    ClaimLinkFactory(from_claim=PublishedClaimFactory(), to_claim=world.published)
+    ClaimLinkFactory(from_claim=world.published, to_claim=ClaimFactory())
+    path = f"/api/v1/claims/{world.published.slug}/"
+
+    for user in (None, editor):
+        response = api(user).get(path)
+        request = response.wsgi_request
+        claim = (
+            Claim.objects.with_attribution()
+            .with_links(request.user)
+            .get(pk=world.published.pk)
+        )
+
+        expected = ClaimDetailSerializer(claim, context={"request": request}).data
+        assert response.json() == as_json(expected)
+    assert len(response.json()["links"]) == 3
