@@ -1,4 +1,4 @@
-.PHONY: run test lint format migrations-check ci
+.PHONY: run test lint format migrations-check ci serve bench-data bench
 
 run:  ## serve the app with demo data on 127.0.0.1:8000
 	bash scripts/demo.sh
@@ -17,5 +17,19 @@ format:
 migrations-check:
 	DEBUG=1 .venv/bin/python manage.py makemigrations --check --dry-run
 
+serve:  ## the production server (gunicorn.conf.py); needs the production settings
+	.venv/bin/python manage.py collectstatic --noinput -v0
+	.venv/bin/gunicorn -c gunicorn.conf.py verifier.wsgi
+
 ci:  ## everything CI runs
 	bash .ci/run
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/verifier_bench
+SIZE ?= 10k
+
+bench-data:  ## fill a scratch database with SIZE (100, 10k, 100k, 1m) claims
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) .venv/bin/python bench/generate.py $(SIZE) --reset
+
+bench:  ## app vs DRF baseline vs floor over HTTP, on the bench database
+	DATABASE_URL=$(BENCH_DATABASE_URL) .venv/bin/python bench/run.py

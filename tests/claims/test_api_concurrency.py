@@ -33,6 +33,24 @@ def test_if_none_match_with_the_current_etag_is_not_modified(api, world):
     assert response.content == b""
 
 
+def test_a_304_costs_one_query(api, world, django_assert_num_queries):
+    etag = api().get(claim_path(world.published))["ETag"]
+    client = api()
+
+    with django_assert_num_queries(1):
+        response = client.get(claim_path(world.published), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+
+
+def test_if_none_match_on_a_draft_is_a_404_for_the_public(api, world):
+    etag = f'"{world.draft.pk}.{world.draft.version}"'
+
+    response = api().get(claim_path(world.draft), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 404
+
+
 def test_if_none_match_with_an_old_etag_gets_the_claim(api, world, editor):
     old = api().get(claim_path(world.published))["ETag"]
     api(editor).patch(
