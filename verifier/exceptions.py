@@ -12,7 +12,13 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, DataError, IntegrityError, OperationalError
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -77,8 +83,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             {"detail": "A value is out of range or malformed.", "code": "invalid"},
             status=status.HTTP_400_BAD_REQUEST,
         )
-    elif isinstance(exc, OperationalError):
-        logger.exception("Database unavailable on %s", _path(context))
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # One line: an outage gives hundreds of identical tracebacks.
+        logger.error("Database unavailable on %s: %s", _path(context), exc)
         set_rollback()
         return Response(
             {"detail": "The service is briefly unavailable.", "code": "unavailable"},

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from claims.sitemaps import SITEMAPS
 from claims.views import public_page, robots_txt
+from verifier.views import healthz, readyz
 
 admin.site.site_header = "Verifier"
 admin.site.site_title = "Verifier"
@@ -17,7 +18,12 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirect(static("verifier/favicon.svg"))
 
 
+# A database outage becomes a 503 (JSON under /api/), any other error a 500.
+handler500 = "verifier.views.server_error"
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("favicon.ico", favicon),
     path("robots.txt", robots_txt, name="robots"),
     path(
