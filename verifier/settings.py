@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "axes",
     "sources",
     "claims",
+    "verifier.idempotency",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,9 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
 }
 
+# How long a POST's Idempotency-Key is remembered (clear_idempotency_keys).
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+
 REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
     "AUTO_REFRESH": False,
@@ -314,7 +318,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Idempotent-Replayed"]
 
 # One line per request (verifier.request), each line stamped with the id of
 # the request it belongs to, which the response carries in X-Request-ID.
