@@ -58,7 +58,12 @@ class RequestIdFilter(logging.Filter):
     """Give every log record the id of the request being served (``-`` if none)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        rid = request_id.get()
+        if rid == "-":
+            # Django logs a 4xx/5xx answer after the middleware has returned,
+            # passing the request along.
+            rid = getattr(getattr(record, "request", None), "request_id", "-")
+        record.request_id = rid
         return True
 
 
