@@ -143,9 +143,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable server fails a request within seconds (a 503 to retry),
     # well before gunicorn's 30 s worker timeout would kill the worker.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
-    )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+    # Milliseconds; gunicorn.conf.py sets 20 s for the web server, below its
+    # worker timeout. Unset (0) for management commands such as migrate.
+    if statement_timeout := env_int("DATABASE_STATEMENT_TIMEOUT", 0):
+        options["options"] = (
+            f"{options.get('options', '')} -c statement_timeout={statement_timeout}"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
