@@ -126,12 +126,31 @@ def test_one_clear_log_line_with_the_request_id(client, database_down, caplog):
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(failures) == 1
     assert failures[0].exc_info is not None
+    assert "Database unavailable on GET /claims/some-claim/" in failures[0].message
     assert "OperationalError" in caplog.text
     assert failures[0].request_id == "outage-test-0001"
     access = [r for r in caplog.records if r.name == "verifier.request"]
     assert [r.getMessage().split()[:3] for r in access] == [
         ["GET", "/claims/some-claim/", "503"]
     ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/claims/", "/api/v1/claims/some-claim/", "/readyz"]
+)
+def test_api_and_probe_outages_are_one_log_line_each(
+    client, database_down, caplog, path
+):
+    caplog.handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.INFO)
+
+    response = client.get(path)
+
+    assert response.status_code == 503
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(problems) == 1, [r.getMessage() for r in problems]
+    assert "unavailable" in problems[0].getMessage()
+    assert problems[0].request_id == response["X-Request-ID"]
 
 
 def test_service_returns_when_the_database_does(client):

@@ -87,11 +87,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         # One line: an outage gives hundreds of identical tracebacks.
         logger.error("Database unavailable on %s: %s", _path(context), exc)
         set_rollback()
-        return Response(
+        response = Response(
             {"detail": "The service is briefly unavailable.", "code": "unavailable"},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
+        response._has_been_logged = True  # the line above, not Django's too
+        return response
 
     response = exception_handler(exc, context)
     if response is not None:

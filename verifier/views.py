@@ -54,6 +54,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         discard_broken_connections()
         response = JsonResponse({"status": "unavailable"}, status=503)
         response["Retry-After"] = RETRY_AFTER
+        # The warning above is the one line; not Django's ERROR on top of it.
+        response._has_been_logged = True
         return response
     return JsonResponse({"status": "ok"})
 
@@ -63,21 +65,31 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     Django calls this for any exception a view or a middleware let through
     (session and user loading included), inside the ``except`` block, so the
-    exception is at hand. Django's ``django.request`` logger records it, with
-    its traceback, once.
+    exception is at hand. An outage is logged as one line naming the request
+    and the database's error (for pages with the traceback), in place of
+    Django's generic "Service Unavailable" line.
     """
     error = sys.exc_info()[1]
     if not isinstance(error, DATABASE_UNAVAILABLE):
         return default_server_error(request)
     discard_broken_connections()
     if request.path.startswith("/api/"):
-        return api_unavailable(request, error)
-    response = HttpResponse(
-        loader.render_to_string("503.html", request=None),
-        status=503,
-        content_type="text/html; charset=utf-8",
-    )
-    response["Retry-After"] = RETRY_AFTER
+        response = api_unavailable(request, error)
+    else:
+        logger.error(
+            "Database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            _one_line(error),
+            exc_info=error,
+        )
+        response = HttpResponse(
+            loader.render_to_string("503.html", request=None),
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+        response["Retry-After"] = RETRY_AFTER
+    response._has_been_logged = True
     return response
 
 
