@@ -85,7 +85,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
     elif isinstance(exc, OperationalError | InterfaceError):
         # One line: an outage gives hundreds of identical tracebacks.
-        logger.error("Database unavailable on %s: %s", _path(context), exc)
+        logger.error(
+            "Database unavailable on %s: %s", _path(context), " ".join(str(exc).split())
+        )
         set_rollback()
         response = Response(
             {"detail": "The service is briefly unavailable.", "code": "unavailable"},
