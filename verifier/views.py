@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.defaults import server_error as default_server_error
 from rest_framework.renderers import JSONRenderer
 
+from verifier.exceptions import api_exception_handler
+
 logger = logging.getLogger("verifier.db")
 
 # Errors that mean "the database cannot be reached or the connection is gone",
@@ -95,8 +97,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def api_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
     """The API's JSON 503, shaped by the API's one exception handler."""
-    from verifier.exceptions import api_exception_handler
-
     if not isinstance(error, DjangoOperationalError):
         # The handler knows Django's OperationalError; a lost connection
         # (InterfaceError) or a bare psycopg error means the same to a client.

@@ -156,3 +156,14 @@ def test_a_broken_file_imports_nothing(newsroom):
 
     assert not Claim.objects.exists()
     assert not User.objects.exists()
+
+
+def test_the_export_reports_its_progress_on_standard_error(newsroom, tmp_path):
+    err = io.StringIO()
+    target = tmp_path / "export.jsonl"
+
+    call_command("export_data", "-o", str(target), stderr=err)
+
+    claims = Claim.objects.count()
+    assert f"claims.claim: {claims}" in err.getvalue().splitlines()
+    assert target.read_text(encoding="utf-8").count('"model":"claims.claim"') == claims
