@@ -15,7 +15,12 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -46,7 +51,13 @@ from .filters import (
     PlaceFilter,
     StatementFilter,
 )
-from .permissions import ACTION_PERMISSIONS, etag_matches, expected_version
+from .permissions import (
+    ACTION_PERMISSIONS,
+    etag_in,
+    etag_matches,
+    expected_version,
+    page_etag,
+)
 from .renderers import ORJSONRenderer
 from .serializers import (
     ClaimDetailSerializer,
@@ -129,6 +140,31 @@ _CLAIM_RESPONSES = {
         request=ClaimWriteSerializer, responses=_CLAIM_RESPONSES
     ),
     retrieve=extend_schema(responses=_CLAIM_RESPONSES),
+    list=extend_schema(
+        responses={
+            200: ClaimSerializer(many=True),
+            304: OpenApiResponse(
+                description="Not modified: `If-None-Match` holds the page's ETag."
+            ),
+        },
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The page's ETag, as last read: 304 if the page "
+                "still holds the same claims at the same versions.",
+            ),
+            OpenApiParameter(
+                "ETag",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="The page's version: its claims, their versions "
+                "and its links.",
+            ),
+        ],
+    ),
     destroy=extend_schema(
         description="Delete a claim that has no verdict timeline (reviewers)."
     ),
@@ -166,7 +202,7 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
             # The page's claims are written as JSON by claim_list_json; the
             # page itself needs only the keys that cursors are made of.
             if connection.vendor == "postgresql":
-                return visible.only("pk", "updated_at", "created_at")
+                return visible.only("pk", "version", "updated_at", "created_at")
             return visible.select_related("event")
         return visible.with_attribution().with_links(self.request.user)
 
@@ -184,7 +220,14 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claims = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(claim_list_json(claims))
+        # The page's ETag comes from the keys and versions the page query
+        # read anyway, so a 304 costs that one query and nothing more.
+        etag = page_etag(request.build_absolute_uri(), claims)
+        if etag_in(request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response = self.get_paginated_response(claim_list_json(claims))
+        response["ETag"] = etag
+        return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Neither the filter backends nor get_object: a claim is found by its
