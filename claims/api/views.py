@@ -12,8 +12,10 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -43,6 +45,13 @@ from claims.models import (
 )
 
 from .documents import claim_detail_json, claim_list_json
+from .export import (
+    CSVRenderer,
+    JSONLinesRenderer,
+    csv_chunks,
+    export_rows,
+    jsonl_chunks,
+)
 from .filters import (
     ClaimFilter,
     ClaimLinkFilter,
@@ -241,6 +250,46 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
             raise NotFound
         claim, data = found
         return self.with_etag(Response(data), claim)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["csv", "jsonl"],
+                description="csv (the default) or jsonl (JSON Lines); or ask "
+                "with Accept: text/csv or application/jsonl.",
+            ),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/jsonl"): OpenApiTypes.STR,
+        },
+        description="Every claim you may see (published ones, and drafts for "
+        "staff), oldest first, streamed: one row or line per claim with its "
+        "event, places and the sources asserting and denying it. The claim "
+        "list's filters apply. In CSV, lists are separated by `;`, and a cell "
+        "that would start with `=`, `+`, `-` or `@` starts with `'`.",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[DjangoFilterBackend],
+        renderer_classes=[CSVRenderer, JSONLinesRenderer],
+    )
+    def export(self, request: Request) -> StreamingHttpResponse:
+        claims = self.filter_queryset(Claim.objects.visible_to(request.user))
+        renderer = request.accepted_renderer
+        chunks = csv_chunks if renderer.format == "csv" else jsonl_chunks
+        response = StreamingHttpResponse(
+            chunks(export_rows(claims)),
+            content_type=f"{renderer.media_type}; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="claims.{renderer.format}"'
+        )
+        return response
 
     def not_modified_by_version(self, request: Request, slug: str) -> Response | None:
         """A 304 from one query of the claim's version, before its parts load."""

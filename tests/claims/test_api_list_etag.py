@@ -56,9 +56,7 @@ def test_a_change_to_a_claim_on_the_page_changes_the_etag(api, world, editor):
     assert response.json()["results"][0]["text"] == "New."
 
 
-def test_a_new_claim_another_page_or_another_reader_is_another_etag(
-    api, world, editor
-):
+def test_a_new_claim_another_page_or_another_reader_is_another_etag(api, world, editor):
     anonymous = api().get(LIST)["ETag"]
     staff = api(editor).get(LIST)["ETag"]
     filtered = api().get(f"{LIST}?status=unverified")["ETag"]
