@@ -13,8 +13,9 @@ quickstart) get the same JSON from rows, built in Python
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.db import connection
@@ -149,6 +150,44 @@ SELECT c.id, c.version, left(({_CLAIM})::text, -1) || ',"links":' || (
 """  # noqa: S608
 
 
+# Planning these statements takes about twice as long as running them, so each
+# connection prepares them once (PREPARE is per session and outlives
+# transactions). Not for a transaction-pooling proxy, which would hand the
+# session's prepared statements to another client's connection.
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_STATEMENTS = {
+    "verifier_claim_list": (
+        "bigint[]",
+        _LIST_SQL.replace("%(ids)s", "$1"),
+    ),
+    "verifier_claim_version": (
+        "text, boolean",
+        "SELECT id, version FROM claims_claim WHERE slug = $1 "
+        "AND ($2 OR visibility = 'published')",
+    ),
+    "verifier_claim_detail": (
+        "text, boolean",
+        _DETAIL_SQL.replace("%(slug)s", "$1").replace("%(drafts)s", "$2"),
+    ),
+}
+
+
+def _execute(name: str, *params: object) -> tuple | None:
+    """Run the prepared statement ``name``; the first row of its answer."""
+    connection.ensure_connection()
+    session = connection.connection
+    prepared = _PREPARED.setdefault(session, set())
+    if name not in prepared:
+        types, sql = _STATEMENTS[name]
+        # Straight on the session: preparing is not a query of the request.
+        session.execute(f"PREPARE {name} ({types}) AS {sql}")
+        prepared.add(name)
+    placeholders = ", ".join(["%s"] * len(params))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXECUTE {name} ({placeholders})", params)
+        return cursor.fetchone()
+
+
 def claim_list_json(claims: Sequence[Claim]) -> orjson.Fragment | list:
     """The JSON of ``ClaimSerializer(claims, many=True)``, in one query.
 
@@ -156,9 +195,18 @@ def claim_list_json(claims: Sequence[Claim]) -> orjson.Fragment | list:
     """
     if connection.vendor != "postgresql":
         return claim_list_data(claims)
-    with connection.cursor() as cursor:
-        cursor.execute(_LIST_SQL, {"ids": [claim.pk for claim in claims]})
-        return orjson.Fragment(cursor.fetchone()[0])
+    ids = [claim.pk for claim in claims]
+    return orjson.Fragment(_execute("verifier_claim_list", ids)[0])
+
+
+def claim_version(slug: str, user: AbstractBaseUser | AnonymousUser) -> Claim | None:
+    """The claim ``slug`` as ``Claim(pk, version)``, enough for its ETag;
+    ``None`` if ``user`` may not see it."""
+    if connection.vendor != "postgresql":
+        visible = Claim.objects.visible_to(user).filter(slug=slug)
+        return visible.only("pk", "version").first()
+    row = _execute("verifier_claim_version", slug, sees_drafts(user))
+    return row and Claim(pk=row[0], version=row[1])
 
 
 def claim_detail_json(
@@ -172,9 +220,7 @@ def claim_detail_json(
         visible = Claim.objects.visible_to(user).select_related("event")
         claim = visible.filter(slug=slug).first()
         return claim and (claim, claim_detail_data(claim, user))
-    with connection.cursor() as cursor:
-        cursor.execute(_DETAIL_SQL, {"slug": slug, "drafts": drafts})
-        row = cursor.fetchone()
+    row = _execute("verifier_claim_detail", slug, drafts)
     if row is None:
         return None
     return Claim(pk=row[0], version=row[1]), orjson.Fragment(row[2])

@@ -44,7 +44,7 @@ from claims.models import (
     StatusChange,
 )
 
-from .documents import claim_detail_json, claim_list_json
+from .documents import claim_detail_json, claim_list_json, claim_version
 from .export import (
     CSVRenderer,
     JSONLinesRenderer,
@@ -295,15 +295,10 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
         """A 304 from one query of the claim's version, before its parts load."""
         if not request.headers.get("If-None-Match"):
             return None
-        current = (
-            Claim.objects.visible_to(request.user)
-            .filter(slug=slug)
-            .values_list("pk", "version")
-            .first()
-        )
+        current = claim_version(slug, request.user)
         if current is None:
             return None
-        return self.not_modified(request, Claim(pk=current[0], version=current[1]))
+        return self.not_modified(request, current)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ClaimWriteSerializer(data=request.data)
