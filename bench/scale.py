@@ -11,6 +11,7 @@ import statistics
 import sys
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,10 @@ import psycopg
 from bench.run import Server, fetch, free_port, running, server_env, wrk
 
 # The search terms: a word in most claims, one in about 3%, a rare one, and a
-# place name spelled as another transliteration would (Vovchansk).
+# place name with a letter dropped (Graivoron).
 VERY_COMMON = "forces"
-MISSPELLED_PLACE = "Volchansk"
+SLOW = 10
+MISSPELLED_PLACE = "Graivorn"
 
 
 @dataclass
@@ -80,7 +82,7 @@ def explain(database_url: str, term: str) -> list[str]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + _SEARCH_SQL,
+            "EXPLAIN " + _SEARCH_SQL,
             {"q": term, "published_only": True, "limit": SEARCH_CANDIDATES},
         )
         return [row[0] for row in cursor.fetchall()]
@@ -190,7 +192,7 @@ def main(
         plan = explain(database_url, term)
         print(f"-- q={term} ({kind})")
         for line in plan:
-            if "Scan" in line or "Execution Time" in line:
+            if "Scan" in line:
                 print("   " + line.strip())
         scans = [line for line in plan if "Scan on" in line]
         seq = [line for line in scans if "Seq Scan" in line]
@@ -207,11 +209,20 @@ def main(
             )
             for kind, term, share in terms
         ]
-        for target in targets:
-            fetch(server.url + target.path)
+        # A request over SLOW seconds is timed once, not in the rounds.
+        slow = []
+        for target in list(targets):
+            start = time.perf_counter()
+            urllib.request.urlopen(server.url + target.path, timeout=600).read()  # noqa: S310
+            if time.perf_counter() - start > SLOW:
+                target.latencies = [time.perf_counter() - start]
+                targets.remove(target)
+                slow.append(target)
         timed_requests(server.url, targets, count)
+        targets += slow
         print(f"\n4. Search: {count} requests each, interleaved, one client")
         print(f"{'request':<44} {'p50 ms':>8} {'p95 ms':>8} {'p95 / list':>11}")
+        print(f"(over {SLOW} s at the first request: timed once)")
         base = targets[0].p(0.95)
         for t in targets:
             print(
