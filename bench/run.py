@@ -241,6 +241,8 @@ def prepare_smoke(database_url: str) -> str:
 
 def scenarios_for(servers: dict[str, Server], slug: str) -> list[Scenario]:
     app = servers["app"]
+    _, headers, _ = fetch(f"{app.url}/api/v1/claims/")
+    list_etag = headers.get("ETag", "")
     _, headers, _ = fetch(f"{app.url}/api/v1/claims/{slug}/")
     detail_etag = headers.get("ETag", "")
     _, headers, _ = fetch(f"{app.url}/claims/{slug}/")
@@ -251,6 +253,13 @@ def scenarios_for(servers: dict[str, Server], slug: str) -> list[Scenario]:
         Scenario("list: ours", "app", "/api/v1/claims/"),
         Scenario("list: DRF baseline", "baseline", "/api/v1/claims/"),
         Scenario("list: floor", "floor", "/api/v1/claims/"),
+        Scenario(
+            "list: ours, 304",
+            "app",
+            "/api/v1/claims/",
+            304,
+            {"If-None-Match": list_etag},
+        ),
         Scenario("detail: ours", "app", f"/api/v1/claims/{slug}/"),
         Scenario("detail: DRF baseline", "baseline", f"/api/v1/claims/{slug}/"),
         Scenario("detail: floor", "floor", f"/api/v1/claims/{slug}/"),
@@ -340,6 +349,11 @@ def report(scenarios: Sequence[Scenario]) -> None:
             "2. page cost / JSON detail cost (goal ≤ 1.5)",
             median("detail: ours"),
             median("page: ours (HTML)"),
+        ),
+        (
+            "3. list 304 / 200 (goal ≥ 4)",
+            median("list: ours, 304"),
+            median("list: ours"),
         ),
         (
             "3. detail 304 / 200 (goal ≥ 4)",
