@@ -421,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             duration=args.duration,
             count=10 if args.smoke else args.requests,
             connections=args.connections,
+            rounds=1 if args.smoke else 3,
+            load_seconds=1 if args.smoke else None,
         )
         if args.scale:
             return

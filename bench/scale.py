@@ -178,6 +178,8 @@ def main(
     duration: int,
     count: int,
     connections: int,
+    rounds: int = 3,
+    load_seconds: int | None = None,
 ) -> None:
     with psycopg.connect(database_url) as connection:
         total = connection.execute("SELECT count(*) FROM claims_claim").fetchone()[0]
@@ -234,7 +236,7 @@ def main(
             raise SystemExit(f"deep page: {status}")
         rates: dict[str, list[float]] = {first: [], deep: []}
         p99s: dict[str, list[float]] = {first: [], deep: []}
-        for _ in range(3):
+        for _ in range(rounds):
             for path in (first, deep):
                 rate, p99, errors = wrk(
                     binary, server.url + path, duration, connections, {}
@@ -243,7 +245,7 @@ def main(
                 p99s[path].append(p99)
         first_rate = statistics.median(rates[first])
         deep_rate = statistics.median(rates[deep])
-        print(f"\n5. Cursor pages (wrk -c{connections}, 3 interleaved runs)")
+        print(f"\n5. Cursor pages (wrk -c{connections}, {rounds} interleaved runs)")
         print(
             f"first page:                 {first_rate:7.0f} req/s, p99 "
             f"{statistics.median(p99s[first]):6.1f} ms"
@@ -255,7 +257,8 @@ def main(
         cost = first_rate / deep_rate
         print(f"deep page cost / first page cost (goal ≤ 1.5): {cost:.2f}×")
 
-        print(f"\n7. Under load (wrk -c{connections * 4}, {duration * 2} s each)")
+        load_seconds = load_seconds or duration * 2
+        print(f"\n7. Under load (wrk -c{connections * 4}, {load_seconds} s each)")
         slug = json.loads(fetch(server.url + "/api/v1/claims/?page_size=1")[2])[
             "results"
         ][0]["slug"]
@@ -265,11 +268,11 @@ def main(
         ):
             before = sessions(database_url)
             rate, p99, errors = wrk(
-                binary, server.url + path, duration * 2, connections * 4, {}
+                binary, server.url + path, load_seconds, connections * 4, {}
             )
             # our own reading of the counter is one session
             opened = sessions(database_url) - before - 1
-            requests = rate * duration * 2
+            requests = rate * load_seconds
             print(
                 f"{name:<20} {rate:7.0f} req/s  p99 {p99:7.1f} ms  errors {errors}  "
                 f"new DB connections per 1,000 requests: "
