@@ -215,6 +215,16 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
             return visible.select_related("event")
         return visible.with_attribution().with_links(self.request.user)
 
+    def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        if self.request.query_params.keys() & ClaimFilter.base_filters.keys():
+            return super().filter_queryset(queryset)
+        # No filter asked for: the filter set would build and validate a form
+        # only to filter nothing, which costs about as much as the page query.
+        for backend in self.filter_backends:
+            if not issubclass(backend, DjangoFilterBackend):
+                queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
+
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "list":
             return ClaimSerializer

@@ -70,3 +70,11 @@ def test_a_new_claim_another_page_or_another_reader_is_another_etag(api, world, 
 def test_a_malformed_if_none_match_is_ignored(api, world):
     for header in ("", "garbage", '"unterminated', "W/", "\x7f"):
         assert api().get(LIST, HTTP_IF_NONE_MATCH=header).status_code == 200
+
+
+def test_a_page_without_filters_is_the_page_with_an_unknown_parameter(api, world):
+    plain = api().get(LIST)
+    unknown = api().get(f"{LIST}?utm_source=feed")
+
+    assert unknown.status_code == 200
+    assert unknown.json()["results"] == plain.json()["results"]
