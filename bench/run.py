@@ -38,6 +38,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 SMOKE_DATABASE = "verifier_bench_smoke"
 
@@ -240,6 +241,8 @@ def prepare_smoke(database_url: str) -> str:
 
 def scenarios_for(servers: dict[str, Server], slug: str) -> list[Scenario]:
     app = servers["app"]
+    _, headers, _ = fetch(f"{app.url}/api/v1/claims/")
+    list_etag = headers.get("ETag", "")
     _, headers, _ = fetch(f"{app.url}/api/v1/claims/{slug}/")
     detail_etag = headers.get("ETag", "")
     _, headers, _ = fetch(f"{app.url}/claims/{slug}/")
@@ -250,6 +253,13 @@ def scenarios_for(servers: dict[str, Server], slug: str) -> list[Scenario]:
         Scenario("list: ours", "app", "/api/v1/claims/"),
         Scenario("list: DRF baseline", "baseline", "/api/v1/claims/"),
         Scenario("list: floor", "floor", "/api/v1/claims/"),
+        Scenario(
+            "list: ours, 304",
+            "app",
+            "/api/v1/claims/",
+            304,
+            {"If-None-Match": list_etag},
+        ),
         Scenario("detail: ours", "app", f"/api/v1/claims/{slug}/"),
         Scenario("detail: DRF baseline", "baseline", f"/api/v1/claims/{slug}/"),
         Scenario("detail: floor", "floor", f"/api/v1/claims/{slug}/"),
@@ -341,6 +351,11 @@ def report(scenarios: Sequence[Scenario]) -> None:
             median("page: ours (HTML)"),
         ),
         (
+            "3. list 304 / 200 (goal ≥ 4)",
+            median("list: ours, 304"),
+            median("list: ours"),
+        ),
+        (
             "3. detail 304 / 200 (goal ≥ 4)",
             median("detail: ours, 304"),
             median("detail: ours"),
@@ -367,6 +382,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="goals 4–7 instead: search, a deep cursor page, the export and "
+        "load, on DATABASE_URL (the 1m claims), the export also on "
+        "--small-database",
+    )
+    parser.add_argument(
+        "--small-database",
+        default="postgres://postgres@127.0.0.1:5432/verifier_bench",
+        help="the export's point of comparison (10k claims)",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=200, help="per search term (--scale)"
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="CI: a fresh 100-claim database, 2 rounds of 1 s",
@@ -381,6 +411,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         database_url = prepare_smoke(database_url)
         args.rounds, args.duration = 2, 1
     binary = ensure_wrk()
+    if args.scale or args.smoke:
+        from bench import scale
+
+        scale.main(
+            database_url,
+            database_url if args.smoke else args.small_database,
+            binary=binary,
+            duration=args.duration,
+            count=10 if args.smoke else args.requests,
+            connections=args.connections,
+            rounds=1 if args.smoke else 3,
+            load_seconds=1 if args.smoke else None,
+        )
+        if args.scale:
+            return
     env = server_env(database_url)
     servers = {
         "app": Server("app", "verifier.wsgi", free_port(), env),

@@ -12,7 +12,9 @@ in the tag is handed to the service, which compares it under the row lock.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -75,3 +77,22 @@ def etag_matches(header: str | None, claim: Claim) -> bool:
         if tag == "*" or tag.removeprefix("W/") == current:
             return True
     return False
+
+
+def page_etag(url: str, claims: Iterable[Claim]) -> str:
+    """The ETag of a page of claims: which claims, at which versions, read
+    from which URL (the page's links depend on it)."""
+    digest = hashlib.blake2b(url.encode(), digest_size=16)
+    for claim in claims:
+        digest.update(b"%d.%d;" % (claim.pk, claim.version))
+    return f'"{digest.hexdigest()}"'
+
+
+def etag_in(header: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (or is ``*``)."""
+    if not header:
+        return False
+    return any(
+        tag == "*" or tag.removeprefix("W/") == etag
+        for tag in (part.strip() for part in header.split(","))
+    )

@@ -10,17 +10,27 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Model, QuerySet
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.settings import api_settings
 
 from claims import services
 from claims.models import (
@@ -35,6 +45,14 @@ from claims.models import (
 )
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
 
+from .documents import claim_detail_json, claim_list_json, claim_version
+from .export import (
+    CSVRenderer,
+    JSONLinesRenderer,
+    csv_chunks,
+    export_rows,
+    jsonl_chunks,
+)
 from .filters import (
     ClaimFilter,
     ClaimLinkFilter,
@@ -43,7 +61,14 @@ from .filters import (
     PlaceFilter,
     StatementFilter,
 )
-from .permissions import ACTION_PERMISSIONS, etag_matches, expected_version
+from .permissions import (
+    ACTION_PERMISSIONS,
+    etag_in,
+    etag_matches,
+    expected_version,
+    page_etag,
+)
+from .renderers import ORJSONRenderer
 from .serializers import (
     ClaimDetailSerializer,
     ClaimHistorySerializer,
@@ -55,8 +80,6 @@ from .serializers import (
     PlaceSerializer,
     StatementSerializer,
     StatusChangeInputSerializer,
-    claim_detail_data,
-    claim_list_data,
 )
 
 SLUG_PATTERN = r"[-\w]+"
@@ -127,6 +150,31 @@ _CLAIM_RESPONSES = {
         request=ClaimWriteSerializer, responses=_CLAIM_RESPONSES
     ),
     retrieve=extend_schema(responses=_CLAIM_RESPONSES),
+    list=extend_schema(
+        responses={
+            200: ClaimSerializer(many=True),
+            304: OpenApiResponse(
+                description="Not modified: `If-None-Match` holds the page's ETag."
+            ),
+        },
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The page's ETag, as last read: 304 if the page "
+                "still holds the same claims at the same versions.",
+            ),
+            OpenApiParameter(
+                "ETag",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="The page's version: its claims, their versions "
+                "and its links.",
+            ),
+        ],
+    ),
     destroy=extend_schema(
         description="Delete a claim that has no verdict timeline (reviewers)."
     ),
@@ -145,6 +193,12 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
     ordering = ["-updated_at"]
     action_permissions = ACTION_PERMISSIONS
     parameter_actions = frozenset({"history"})
+    # The list and the detail are JSON written by PostgreSQL, passed through
+    # by orjson; the browsable API still shows them to staff.
+    renderer_classes = [
+        ORJSONRenderer if renderer is JSONRenderer else renderer
+        for renderer in api_settings.DEFAULT_RENDERER_CLASSES
+    ]
 
     @staticmethod
     def needs_if_match(method: str, action: str | None) -> bool:
@@ -154,10 +208,23 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Claim]:
         visible = Claim.objects.visible_to(self.request.user)
-        if self.action in {"list", "retrieve"}:
-            # The parts are read as rows by claim_list_data / claim_detail_data.
+        if self.action == "list":
+            # The page's claims are written as JSON by claim_list_json; the
+            # page itself needs only the keys that cursors are made of.
+            if connection.vendor == "postgresql":
+                return visible.only("pk", "version", "updated_at", "created_at")
             return visible.select_related("event")
         return visible.with_attribution().with_links(self.request.user)
+
+    def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        if self.request.query_params.keys() & ClaimFilter.base_filters.keys():
+            return super().filter_queryset(queryset)
+        # No filter asked for: the filter set would build and validate a form
+        # only to filter nothing, which costs about as much as the page query.
+        for backend in self.filter_backends:
+            if not issubclass(backend, DjangoFilterBackend):
+                queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "list":
@@ -173,30 +240,76 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claims = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(claim_list_data(claims))
+        # The page's ETag comes from the keys and versions the page query
+        # read anyway, so a 304 costs that one query and nothing more.
+        etag = page_etag(request.build_absolute_uri(), claims)
+        if etag_in(request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response = self.get_paginated_response(claim_list_json(claims))
+        response["ETag"] = etag
+        return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        revalidated = self.not_modified_by_version(request, kwargs[self.lookup_field])
+        # Neither the filter backends nor get_object: a claim is found by its
+        # slug, among those the user may see, in the query that writes it.
+        slug = kwargs[self.lookup_field]
+        revalidated = self.not_modified_by_version(request, slug)
         if revalidated is not None:
             return revalidated
-        claim = self.get_object()
-        return self.not_modified(request, claim) or self.with_etag(
-            Response(claim_detail_data(claim, request.user)), claim
+        found = claim_detail_json(slug, request.user)
+        if found is None:
+            raise NotFound
+        claim, data = found
+        return self.with_etag(Response(data), claim)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["csv", "jsonl"],
+                description="csv (the default) or jsonl (JSON Lines); or ask "
+                "with Accept: text/csv or application/jsonl.",
+            ),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/jsonl"): OpenApiTypes.STR,
+        },
+        description="Every claim you may see (published ones, and drafts for "
+        "staff), oldest first, streamed: one row or line per claim with its "
+        "event, places and the sources asserting and denying it. The claim "
+        "list's filters apply. In CSV, lists are separated by `;`, and a cell "
+        "that would start with `=`, `+`, `-` or `@` starts with `'`.",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[DjangoFilterBackend],
+        renderer_classes=[CSVRenderer, JSONLinesRenderer],
+    )
+    def export(self, request: Request) -> StreamingHttpResponse:
+        claims = self.filter_queryset(Claim.objects.visible_to(request.user))
+        renderer = request.accepted_renderer
+        chunks = csv_chunks if renderer.format == "csv" else jsonl_chunks
+        response = StreamingHttpResponse(
+            chunks(export_rows(claims)),
+            content_type=f"{renderer.media_type}; charset=utf-8",
         )
+        response["Content-Disposition"] = (
+            f'attachment; filename="claims.{renderer.format}"'
+        )
+        return response
 
     def not_modified_by_version(self, request: Request, slug: str) -> Response | None:
         """A 304 from one query of the claim's version, before its parts load."""
         if not request.headers.get("If-None-Match"):
             return None
-        current = (
-            Claim.objects.visible_to(request.user)
-            .filter(slug=slug)
-            .values_list("pk", "version")
-            .first()
-        )
+        current = claim_version(slug, request.user)
         if current is None:
             return None
-        return self.not_modified(request, Claim(pk=current[0], version=current[1]))
+        return self.not_modified(request, current)
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

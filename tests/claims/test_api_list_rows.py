@@ -1,5 +1,5 @@
-"""The claim list and detail are built from rows, and read exactly as
-``ClaimSerializer`` and ``ClaimDetailSerializer``."""
+"""The claim list and detail are written by PostgreSQL (or built from rows),
+and read exactly as ``ClaimSerializer`` and ``ClaimDetailSerializer``."""
 
 import datetime
 import json
@@ -68,7 +68,7 @@ def test_the_api_list_is_the_serializers_json(api, world):
 
 
 @pytest.mark.parametrize("n", [10, 100])
-def test_an_anonymous_list_page_is_four_queries(api, n, django_assert_num_queries):
+def test_an_anonymous_list_page_is_two_queries(api, n, django_assert_num_queries):
     for _ in range(n):
         claim = PublishedClaimFactory()
         claim.places.set([PlaceFactory()])
@@ -76,8 +76,8 @@ def test_an_anonymous_list_page_is_four_queries(api, n, django_assert_num_querie
         EvidenceFactory(claim=claim)
     client = api()
 
-    # claims with their events, places, statements, evidence
-    with django_assert_num_queries(4):
+    # the page of claims, then their JSON with every part
+    with django_assert_num_queries(2):
         response = client.get("/api/v1/claims/?page_size=100")
 
     assert len(response.json()["results"]) == n
@@ -101,3 +101,35 @@ def test_the_api_detail_is_the_serializers_json(api, world, editor):
         expected = ClaimDetailSerializer(claim, context={"request": request}).data
         assert response.json() == as_json(expected)
     assert len(response.json()["links"]) == 3
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_a_claim_detail_is_one_query(api, n, django_assert_num_queries):
+    claim = PublishedClaimFactory()
+    for _ in range(n):
+        StatementFactory(claim=claim)
+        EvidenceFactory(claim=claim)
+        ClaimLinkFactory(from_claim=claim, to_claim=PublishedClaimFactory())
+    client = api()
+
+    with django_assert_num_queries(1):
+        response = client.get(f"/api/v1/claims/{claim.slug}/")
+
+    body = response.json()
+    assert [len(body[part]) for part in ("statements", "evidence", "links")] == [n] * 3
+
+
+def test_a_draft_or_a_missing_claim_is_a_404(api, world):
+    for slug in (world.draft.slug, "no-such-claim"):
+        response = api().get(f"/api/v1/claims/{slug}/")
+        assert response.status_code == 404, slug
+        assert response.json()["code"] == "not_found"
+
+
+def test_the_browsable_api_shows_the_claim_json(api, world, editor):
+    response = api(editor).get(
+        f"/api/v1/claims/{world.published.slug}/", HTTP_ACCEPT="text/html"
+    )
+
+    assert response.status_code == 200
+    assert world.published.slug in response.content.decode()

@@ -1,0 +1,80 @@
+"""A page of the claim list has an ETag: the same page again is a 304, in one
+query; a changed, added or hidden claim, or another page, is a new ETag."""
+
+import pytest
+
+from tests.factories import PublishedClaimFactory, StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/claims/"
+
+
+def test_a_list_page_carries_an_etag_and_answers_if_none_match(api, world):
+    first = api().get(LIST)
+
+    again = api().get(LIST, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200
+    assert first["ETag"].startswith('"')
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert again.content == b""
+
+
+def test_a_weak_or_listed_etag_matches_too(api, world):
+    etag = api().get(LIST)["ETag"]
+
+    for header in (f"W/{etag}", f'"other", {etag}', "*"):
+        assert api().get(LIST, HTTP_IF_NONE_MATCH=header).status_code == 304, header
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_a_list_304_costs_one_query(api, n, django_assert_num_queries):
+    for _ in range(n):
+        StatementFactory(claim=PublishedClaimFactory())
+    client = api()
+    etag = client.get(f"{LIST}?page_size=100")["ETag"]
+
+    with django_assert_num_queries(1):
+        response = client.get(f"{LIST}?page_size=100", HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+
+
+def test_a_change_to_a_claim_on_the_page_changes_the_etag(api, world, editor):
+    old = api().get(LIST)["ETag"]
+    claim_etag = api(editor).get(f"{LIST}{world.published.slug}/")["ETag"]
+    api(editor).patch(
+        f"{LIST}{world.published.slug}/", {"text": "New."}, HTTP_IF_MATCH=claim_etag
+    )
+
+    response = api().get(LIST, HTTP_IF_NONE_MATCH=old)
+
+    assert response.status_code == 200
+    assert response["ETag"] != old
+    assert response.json()["results"][0]["text"] == "New."
+
+
+def test_a_new_claim_another_page_or_another_reader_is_another_etag(api, world, editor):
+    anonymous = api().get(LIST)["ETag"]
+    staff = api(editor).get(LIST)["ETag"]
+    filtered = api().get(f"{LIST}?status=unverified")["ETag"]
+    PublishedClaimFactory()
+
+    assert staff != anonymous  # the editor's page also holds the draft
+    assert filtered != anonymous
+    assert api().get(LIST, HTTP_IF_NONE_MATCH=anonymous).status_code == 200
+
+
+def test_a_malformed_if_none_match_is_ignored(api, world):
+    for header in ("", "garbage", '"unterminated', "W/", "\x7f"):
+        assert api().get(LIST, HTTP_IF_NONE_MATCH=header).status_code == 200
+
+
+def test_a_page_without_filters_is_the_page_with_an_unknown_parameter(api, world):
+    plain = api().get(LIST)
+    unknown = api().get(f"{LIST}?utm_source=feed")
+
+    assert unknown.status_code == 200
+    assert unknown.json()["results"] == plain.json()["results"]
