@@ -55,7 +55,7 @@ def claim_terms(database_url: str) -> list[tuple[str, str, float]]:
         def share(term: str) -> float:
             found = connection.execute(
                 "SELECT count(*) FROM claims_claim "
-                "WHERE to_tsvector('simple', text) @@ to_tsquery('simple', %s)",
+                "WHERE search_document @@ to_tsquery('simple', %s)",
                 [term],
             ).fetchone()[0]
             return found / total
@@ -77,15 +77,20 @@ def explain(database_url: str, term: str) -> list[str]:
 
         django.setup()
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    from claims.models import _SEARCH_SQL, SEARCH_CANDIDATES
+    from claims.models import Claim
 
+    # Every statement the search runs for this term (the exact match, and
+    # for a word matched nowhere its close words and the retry), as sent.
+    with CaptureQueriesContext(connection) as queries:
+        Claim.objects.search(term, published_only=True)
+    plan = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN " + _SEARCH_SQL,
-            {"q": term, "published_only": True, "limit": SEARCH_CANDIDATES},
-        )
-        return [row[0] for row in cursor.fetchall()]
+        for query in queries.captured_queries:
+            cursor.execute("EXPLAIN " + query["sql"])
+            plan += [row[0] for row in cursor.fetchall()]
+    return plan
 
 
 def timed_requests(url: str, rounds: Sequence[Timed], count: int) -> None:

@@ -7,6 +7,7 @@ state goes through ``claims.services``; nothing else writes ``Claim.status``.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -349,19 +350,16 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
     ) -> ClaimQuerySet:
         """Claims matching ``text`` in their wording, quotes, sources or places.
 
-        On PostgreSQL: full-text matching plus trigram word similarity, which
-        forgives transliterations and small misspellings (Zelenskyy finds
-        Zelensky). Only the newest ``limit`` matches are ranked, which keeps
-        a common word cheap. Elsewhere (the SQLite quickstart): substrings.
+        On PostgreSQL: full-text matching against each claim's stored search
+        document (see migration 0004), newest ``limit`` matches first, ranked
+        among themselves. When no claim matches, each word is swapped for the
+        close words of the documents' vocabulary (trigram similarity), which
+        forgives transliterations and small misspellings (Zelenskiy finds
+        Zelensky). Elsewhere (the SQLite quickstart): substrings.
         The result carries ``search_rank``, 1 for the best match.
         """
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _SEARCH_SQL,
-                    {"q": text, "published_only": published_only, "limit": limit},
-                )
-                ids = [row[0] for row in cursor.fetchall()]
+            ids = _search_ids(text, published_only=published_only, limit=limit)
         else:
             matches = Claim.objects.filter(
                 Q(text__icontains=text)
@@ -397,54 +395,98 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         return self.filter(id__in=ids).annotate(search_rank=rank)
 
 
+# A query of more words than this is not retried with close words.
+SEARCH_FUZZY_WORDS = 8
+# How many close words stand in for one word, and how close they must be.
+SEARCH_FUZZY_ALTERNATIVES = 5
+SEARCH_FUZZY_SIMILARITY = 0.45
+
+# The tsquery is a constant when the statement is planned (the parameters are
+# bound client-side and websearch_to_tsquery is immutable), so the planner
+# reads the document's word statistics: for a rare word it takes the GIN index
+# and sorts the few matches; for a common one it walks the (updated_at, id)
+# index from the newest claim and stops after ``limit`` matches. numnode() = 0
+# (nothing but operators or stop characters) folds to a false filter instead
+# of a walk over every claim. Ranking touches only the candidates.
 _SEARCH_SQL = """
-WITH query AS (
-    SELECT websearch_to_tsquery('simple', %(q)s) AS tsq, %(q)s::text AS raw
-),
-matches AS (
-    SELECT c.id AS claim_id FROM claims_claim c, query
-     WHERE to_tsvector('simple', c.text) @@ query.tsq OR query.raw <%% c.text
-    UNION
-    SELECT s.claim_id FROM claims_statement s, query
-     WHERE to_tsvector('simple', s.quote || ' ' || s.translation) @@ query.tsq
-        OR query.raw <%% (s.quote || ' ' || s.translation)
-    UNION
-    SELECT s.claim_id FROM sources_source src
-      JOIN claims_statement s ON s.source_id = src.id, query
-     WHERE query.raw <%% (src.name || ' ' || src.aliases::text)
-    UNION
-    SELECT cp.claim_id FROM claims_place p
-      JOIN claims_claim_places cp ON cp.place_id = p.id, query
-     WHERE query.raw <%% (p.name || ' ' || p.alternate_names::text)
-),
-candidates AS (
-    SELECT c.id, c.text, c.updated_at FROM claims_claim c
-      JOIN matches ON matches.claim_id = c.id
-     WHERE NOT %(published_only)s OR c.visibility = 'published'
-     ORDER BY c.updated_at DESC, c.id DESC
+SELECT id FROM (
+    SELECT id, updated_at, search_document FROM claims_claim
+     WHERE search_document @@ {tsquery}
+       AND numnode({tsquery}) > 0
+       {published}
+     ORDER BY updated_at DESC, id DESC
      LIMIT %(limit)s
-)
-SELECT candidates.id FROM candidates, query
- ORDER BY
-    ts_rank(to_tsvector('simple', candidates.text), query.tsq)
-    + word_similarity(query.raw, candidates.text)
-    + coalesce((
-        SELECT max(
-            ts_rank(to_tsvector('simple', s.quote || ' ' || s.translation), query.tsq)
-            + word_similarity(query.raw, s.quote || ' ' || s.translation))
-          FROM claims_statement s WHERE s.claim_id = candidates.id), 0)
-    + coalesce((
-        SELECT max(word_similarity(query.raw, src.name || ' ' || src.aliases::text))
-          FROM claims_statement s JOIN sources_source src ON src.id = s.source_id
-         WHERE s.claim_id = candidates.id), 0)
-    + coalesce((
-        SELECT max(word_similarity(query.raw, p.name || ' ' || p.alternate_names::text))
-          FROM claims_claim_places cp JOIN claims_place p ON p.id = cp.place_id
-         WHERE cp.claim_id = candidates.id), 0)
-    DESC,
-    candidates.updated_at DESC,
-    candidates.id DESC
+) candidates
+ORDER BY ts_rank(search_document, {tsquery}) DESC, updated_at DESC, id DESC
 """
+
+_SEARCH_WORDS_SQL = """
+SELECT lexeme, ARRAY(
+    SELECT word FROM claims_search_word
+     WHERE word %% lexeme AND similarity(word, lexeme) >= %(similarity)s
+     ORDER BY similarity(word, lexeme) DESC, word
+     LIMIT %(alternatives)s)
+  FROM unnest(tsvector_to_array(to_tsvector('simple', %(q)s))) lexeme
+"""
+
+
+def _exact_statement(
+    text: str, *, published_only: bool, limit: int
+) -> tuple[str, dict[str, object]]:
+    sql = _SEARCH_SQL.format(
+        tsquery="websearch_to_tsquery('simple', %(q)s)",
+        published="AND visibility = 'published'" if published_only else "",
+    )
+    return sql, {"q": text, "limit": limit}
+
+
+# Operators of websearch_to_tsquery other than AND: a phrase, OR, a negation.
+# Swapping words for close ones keeps only the AND, so such a query is not
+# retried.
+_SEARCH_OPERATORS = re.compile(r'"|(^|\s)-\S|\sor\s', re.IGNORECASE)
+
+
+def _search_ids(text: str, *, published_only: bool, limit: int) -> list[int]:
+    # PostgreSQL refuses NUL and text that is not UTF-8 (a lone surrogate).
+    text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            *_exact_statement(text, published_only=published_only, limit=limit)
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids or _SEARCH_OPERATORS.search(text):
+            return ids
+        # Nothing matched as written: try the close words of the vocabulary,
+        # a small table with a trigram index, then match them as above.
+        cursor.execute(
+            _SEARCH_WORDS_SQL,
+            {
+                "q": text,
+                "similarity": SEARCH_FUZZY_SIMILARITY,
+                "alternatives": SEARCH_FUZZY_ALTERNATIVES,
+            },
+        )
+        words = cursor.fetchall()
+        if not words or len(words) > SEARCH_FUZZY_WORDS:
+            return []
+        if any(not close for _, close in words):
+            return []  # a word with no close word: the AND cannot match
+        params: dict[str, object] = {"limit": limit}
+        groups = []
+        for i, (_, close) in enumerate(words):
+            alternatives = []
+            for j, word in enumerate(close):
+                params[f"w{i}_{j}"] = word
+                alternatives.append(f"plainto_tsquery('simple', %(w{i}_{j})s)")
+            groups.append("(" + " || ".join(alternatives) + ")")
+        cursor.execute(
+            _SEARCH_SQL.format(
+                tsquery="(" + " && ".join(groups) + ")",
+                published="AND visibility = 'published'" if published_only else "",
+            ),
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 class Claim(models.Model):
