@@ -397,6 +397,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--requests", type=int, default=200, help="per search term (--scale)"
     )
     parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="with --scale: goal 4 (search) alone",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="CI: a fresh 100-claim database, 2 rounds of 1 s",
@@ -423,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             connections=args.connections,
             rounds=1 if args.smoke else 3,
             load_seconds=1 if args.smoke else None,
+            search_only=args.search_only,
         )
         if args.scale:
             return
