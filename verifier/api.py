@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -30,6 +30,7 @@ from claims.api.views import (
     StatementViewSet,
 )
 from sources.api.views import DocumentViewSet, SourceViewSet
+from verifier.exceptions import problem_response
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
@@ -103,9 +104,9 @@ class LogoutAllView(knox_views.LogoutAllView):
 
 
 @csrf_exempt
-def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under the API: JSON, like every API answer."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return problem_response(404, None, "not_found")
 
 
 urlpatterns = [

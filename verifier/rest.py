@@ -15,7 +15,7 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters, pagination, permissions, serializers
 from rest_framework.exceptions import ValidationError
@@ -36,7 +36,11 @@ class RequestSizeLimitMiddleware:
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        # Imported here: verifier.exceptions loads DRF's views (see above).
+        from verifier.exceptions import problem_response
+
         self.get_response = get_response
+        self.problem_response = problem_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -44,19 +48,60 @@ class RequestSizeLimitMiddleware:
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
-                return JsonResponse(
-                    {"detail": "Invalid Content-Length header."}, status=400
+                length = -1
+            if length < 0:
+                return self.problem_response(
+                    400, "Invalid Content-Length header.", "bad_request"
                 )
             if length > limit:
-                return JsonResponse(
-                    {
-                        "detail": f"The request body is over the limit of {limit} "
-                        "bytes.",
-                        "code": "request_too_large",
-                    },
-                    status=413,
+                return self.problem_response(
+                    413,
+                    f"The request body is over the limit of {limit} bytes.",
+                    "request_too_large",
                 )
         return self.get_response(request)
+
+
+class JSONBodyMiddleware:
+    """Refuse an API write whose body is not JSON with 415, before anything
+    else looks at it.
+
+    DRF refuses such a body only when a view reads it, so a write that ignores
+    its body (publish) or fails earlier (a missing ``If-Match``) would answer
+    something else. The browsable API's sign-in form is Django's, not the API's.
+    """
+
+    exempt = ("/api/v1/auth/session/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from verifier.exceptions import problem_response
+
+        self.get_response = get_response
+        self.problem_response = problem_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method in {"POST", "PUT", "PATCH"}
+            and request.path.startswith("/api/")
+            and not request.path.startswith(self.exempt)
+            and _has_body(request)
+            and request.content_type != "application/json"
+        ):
+            return self.problem_response(
+                415,
+                "Send the body as JSON, with Content-Type: application/json.",
+                "unsupported_media_type",
+            )
+        return self.get_response(request)
+
+
+def _has_body(request: HttpRequest) -> bool:
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return True
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return True
 
 
 class RolePermission(permissions.DjangoModelPermissions):
