@@ -19,7 +19,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import ScopedRateThrottle
 
 from claims.api.views import (
     ClaimLinkViewSet,
@@ -31,6 +30,7 @@ from claims.api.views import (
 )
 from sources.api.views import DocumentViewSet, SourceViewSet
 from verifier.exceptions import problem_response
+from verifier.throttling import ScopedRateThrottle
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
@@ -59,6 +59,17 @@ TokenSerializer = inline_serializer(
 )
 
 
+class SignInBasicAuthentication(BasicAuthentication):
+    """HTTP Basic for the sign-in, checked against Django's own request, where
+    django-axes records failures and marks a lockout for its middleware."""
+
+    def authenticate_credentials(
+        self, userid: str, password: str, request: Request | None = None
+    ) -> tuple:
+        django_request = getattr(request, "_request", request)
+        return super().authenticate_credentials(userid, password, django_request)
+
+
 class LoginView(knox_views.LoginView):
     """Exchange a username and password (JSON or HTTP Basic) for a token.
 
@@ -66,7 +77,7 @@ class LoginView(knox_views.LoginView):
     ``auth/logout/`` (this token) or ``auth/logout-all/`` (every token).
     """
 
-    authentication_classes = [BasicAuthentication]
+    authentication_classes = [SignInBasicAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
