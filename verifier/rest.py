@@ -7,6 +7,7 @@ loading, so this module must not import DRF's views (nor the schema tools).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -301,6 +302,28 @@ class SlugOrIdFilter(django_filters.Filter):
         lookup, key = value
         name = f"{self.field_name}__{'pk' if lookup == 'pk' else 'slug'}"
         return self.get_method(qs)(**{name: key})
+
+
+class MomentFormField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, in UTC. Any offset is accepted, but a moment that
+    leaves the years 1–9999 once in UTC is an error, not a database error."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "The moment is out of range.", code="invalid"
+            ) from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """``?updated_since=2025-03-20T12:00:00Z`` and the like."""
+
+    field_class = MomentFormField
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):

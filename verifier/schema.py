@@ -43,8 +43,9 @@ class ProblemSerializer(serializers.Serializer):
 
 class ValidationProblemSerializer(ProblemSerializer):
     errors = serializers.DictField(
+        required=False,
         help_text="Messages per field name (`non_field_errors` for the whole "
-        "input); a list or nested object is keyed by position or field."
+        "input); a list or nested object is keyed by position or field.",
     )
 
     class Meta:
