@@ -408,3 +408,46 @@ def test_an_autocomplete_field_with_a_bad_id_is_a_form_error(superuser, value):
 
     assert response.status_code == 200
     assert "<title>Error: Add claim" in response.text
+
+
+RFC_3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+        ("0001-01-01T05:00:00+05:00", "0001-01-01T00:00:00Z"),
+        ("9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999999Z"),
+        ("2025-03-20T12:00:00+03:00", "2025-03-20T09:00:00Z"),
+    ],
+)
+def test_extreme_datetimes_come_back_in_utc_as_rfc_3339(token, sent, stored):
+    import re
+
+    response = send(
+        "POST",
+        "/api/v1/documents/",
+        body=json.dumps({"title": "Dated", "published_at": sent}).encode(),
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+
+    assert response.status_code == 201, response.content
+    published_at = response.json()["published_at"]
+    assert re.match(RFC_3339, published_at)
+    assert published_at == stored
+
+
+@pytest.mark.parametrize(
+    "sent", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"]
+)
+def test_a_datetime_beyond_the_years_1_to_9999_in_utc_is_a_400(token, sent):
+    response = send(
+        "POST",
+        "/api/v1/documents/",
+        body=json.dumps({"title": "Dated", "published_at": sent}).encode(),
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+
+    assert response.status_code == 400
+    assert "published_at" in response.json()["errors"]
