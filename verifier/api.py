@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
@@ -70,6 +72,16 @@ class SignInBasicAuthentication(BasicAuthentication):
         return super().authenticate_credentials(userid, password, django_request)
 
 
+class SignInRateThrottle(ScopedRateThrottle):
+    """Sign-in attempts per client address, whoever they claim to be."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
 class LoginView(knox_views.LoginView):
     """Exchange a username and password (JSON or HTTP Basic) for a token.
 
@@ -79,8 +91,20 @@ class LoginView(knox_views.LoginView):
 
     authentication_classes = [SignInBasicAuthentication]
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SignInRateThrottle]
     throttle_scope = "login"
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # DRF authenticates before it throttles, and a wrong password sent
+        # with HTTP Basic fails in authentication: count the attempt first.
+        self.check_throttles(request)
+        super().initial(request, *args, **kwargs)
+
+    def check_throttles(self, request: Request) -> None:
+        if getattr(request, "_sign_in_counted", False):
+            return
+        request._sign_in_counted = True
+        super().check_throttles(request)
 
     @extend_schema(
         request=LoginSerializer,
