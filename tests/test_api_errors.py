@@ -236,3 +236,15 @@ def test_the_schema_documents_the_problem_shape():
             for code, response in operation["responses"].items():
                 if code >= "400":
                     assert list(response["content"]) == [PROBLEM], (method, path, code)
+
+
+def test_a_message_quoting_a_lone_surrogate_is_still_valid_utf_8(api, editor):
+    response = Client().post(
+        "/api/v1/sources/",
+        json.dumps({"name": "X", "kind": "\ud800", "affiliation": "other"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=api(editor)._credentials["HTTP_AUTHORIZATION"],
+    )
+
+    body = assert_problem(response, 400, "invalid")
+    assert "\\ud800" in body["errors"]["kind"][0]

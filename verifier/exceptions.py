@@ -67,14 +67,33 @@ def problem(
     status_code: int, detail: str | None = None, code: str = "error", **extra: Any
 ) -> dict[str, Any]:
     """The body of a problem details object (RFC 9457) with our extensions."""
-    return {
-        "type": "about:blank",
-        "title": HTTPStatus(status_code).phrase,
-        "status": status_code,
-        "detail": detail or _DETAILS.get(status_code, HTTPStatus(status_code).phrase),
-        "code": code,
-        **extra,
-    }
+    return _encodable(
+        {
+            "type": "about:blank",
+            "title": HTTPStatus(status_code).phrase,
+            "status": status_code,
+            "detail": detail
+            or _DETAILS.get(status_code, HTTPStatus(status_code).phrase),
+            "code": code,
+            **extra,
+        }
+    )
+
+
+def _encodable(value: Any) -> Any:
+    """Messages may quote the input back, and the input may hold a lone
+    surrogate, which no UTF-8 response can carry: write it as ``\\udxxx``."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode()
+        return value
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(item) for item in value]
+    return value
 
 
 def problem_response(
