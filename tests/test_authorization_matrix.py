@@ -60,6 +60,8 @@ KINDS: dict[str, dict[str, int | str]] = {
         "reviewer": OK,
         "admin": OK,
     },
+    # Claims are addressed by slug: a draft's id names nothing, for anyone.
+    "absent": dict.fromkeys(ROLES, 404),
     # Signing in with one's own password: anyone with an account.
     "sign_in": {"anonymous": 401, **dict.fromkeys(ROLES[1:], OK)},
     # Revoking one's tokens: anyone signed in.
@@ -175,6 +177,7 @@ def _part_rules(resource: str, parts: dict[str, tuple]) -> dict:
         f"GET {base}": [
             Target("list", "read"),
             Target("filtered by a draft", "read", query={"claim": "{draft}"}),
+            Target("by a draft's id", "read", query={"claim": "{draft_id}"}),
         ],
         f"GET {item}": [],
         f"POST {base}": [],
@@ -236,6 +239,7 @@ RULES: dict[str, list[Target]] = {
         Target("published", "read", _slug("published")),
         Target("draft", "read_draft", _slug("draft")),
         Target("editor's draft", "read_draft", _slug("editors_draft")),
+        Target("draft by id", "absent", lambda w: {"slug": w.draft.pk}),
     ],
     **{
         f"{method} {CLAIM}": [
@@ -475,9 +479,8 @@ def test_authorization_matrix(request, matrix_world, case):
     headers = {}
     if target.claim is not None:
         headers["HTTP_IF_MATCH"] = target.claim(w).etag
-    query = {
-        key: value.format(draft=w.draft.slug) for key, value in target.query.items()
-    }
+    names = {"draft": w.draft.slug, "draft_id": w.draft.pk}
+    query = {key: value.format(**names) for key, value in target.query.items()}
     if query:
         path = f"{path}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
     before = snapshot()
