@@ -32,6 +32,7 @@ export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1 \
   WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}" GUNICORN_BIND="127.0.0.1:$port"
 unset REDIS_URL
 python manage.py migrate --noinput -v0
+python manage.py collectstatic --noinput -v0
 python manage.py load_demo >/dev/null
 token=$(python manage.py issue_token demo-editor --days 1 2>/dev/null)
 
