@@ -1,4 +1,4 @@
-.PHONY: run test lint format migrations-check ci serve bench-data bench fuzz
+.PHONY: run test lint format migrations-check ci serve bench-data bench resilience fuzz
 
 run:  ## serve the app with demo data on 127.0.0.1:8000
 	bash scripts/demo.sh
@@ -40,3 +40,8 @@ bench-data:  ## fill a scratch database with SIZE (100, 10k, 100k, 1m) claims
 
 bench:  ## app vs DRF baseline vs floor over HTTP, on the bench database
 	DATABASE_URL=$(BENCH_DATABASE_URL) .venv/bin/python bench/run.py
+
+RESILIENCE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5433/verifier_resilience
+
+resilience:  ## restarts PostgreSQL under load: point it at a cluster of its own (docs/operations.md)
+	.venv/bin/python bench/resilience.py --database-url $(RESILIENCE_DATABASE_URL) $(if $(CLUSTER),--cluster $(CLUSTER))

@@ -22,11 +22,24 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2)
 # threads cover the database waits; more would only contend for the GIL.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
-keepalive = 5
+# Seconds an idle client connection stays open. Behind a load balancer that
+# reuses its upstream connections, set it above the balancer's idle timeout
+# (e.g. 65 for a 60 s one), or the balancer may send a request down a
+# connection gunicorn is closing and answer 502.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 
-# A worker silent for 30 s is killed and replaced. Database statements are
-# bounded well below that, so only a stuck worker gets here.
+# X-Forwarded-* headers are believed only from these addresses: the load
+# balancer's, or the local proxy's by default.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# A worker silent for 30 s is killed and replaced. Database work is bounded
+# well below that, so only a stuck worker gets here: a statement may run 20 s
+# (statement_timeout, set for the server processes only, so that migrations
+# and exports are not cut short), and a connection attempt to an unreachable
+# server gives up after 5 s (DATABASE_CONNECT_TIMEOUT). Either is a 503.
 timeout = 30
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "20000")
+# On SIGTERM (a deploy), requests in flight get this long to finish.
 graceful_timeout = 30
 
 # Restart each worker after ~10,000 requests, spread out so they never all

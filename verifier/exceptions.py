@@ -29,7 +29,13 @@ from typing import Any
 from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, DataError, IntegrityError, OperationalError
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -214,12 +220,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return _drf_problem(
             400, "A value is out of range or malformed.", "invalid", context=context
         )
-    elif isinstance(exc, OperationalError):
-        logger.exception("Database unavailable on %s", _path(context))
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # One line: an outage gives hundreds of identical tracebacks.
+        logger.error(
+            "Database unavailable on %s: %s", _path(context), " ".join(str(exc).split())
+        )
         set_rollback()
-        return _drf_problem(
+        response = _drf_problem(
             503, None, "unavailable", context=context, headers={"Retry-After": "5"}
         )
+        response._has_been_logged = True  # the line above, not Django's too
+        return response
 
     response = exception_handler(exc, context)
     if response is not None:

@@ -74,9 +74,11 @@ _ERRORS = {
     "apply the change again.",
     "413": "The request body is too large.",
     "415": "The body is not JSON.",
+    "422": "This `Idempotency-Key` was already used for a different request.",
     "428": "`If-Match` is missing: send the claim's ETag.",
     "429": "Too many requests: wait for the number of seconds in `Retry-After`.",
-    "503": "The database is briefly unavailable: retry after `Retry-After`.",
+    "503": "The database is briefly unavailable: retry after `Retry-After` "
+    "seconds (with the same `Idempotency-Key` for a POST).",
 }
 
 _RETRY_AFTER = {
@@ -101,6 +103,8 @@ class AutoSchema(openapi.AutoSchema):
                 codes.append("415")
             if self._concurrency_controlled():
                 codes += ["412", "428"]
+            if self._idempotent():
+                codes.append("422")
         elif self._is_list_view() or getattr(view, "action", None) in getattr(
             view, "parameter_actions", ()
         ):
@@ -108,6 +112,10 @@ class AutoSchema(openapi.AutoSchema):
         if has_lookup or is_write or self._is_list_view():
             codes.append("404")
         return sorted(set(codes))
+
+    def _idempotent(self) -> bool:
+        handler = getattr(self.view, getattr(self.view, "action", None) or "", None)
+        return self.method == "POST" and getattr(handler, "idempotent", False)
 
     def _concurrency_controlled(self) -> bool:
         check = getattr(self.view, "needs_if_match", None)
@@ -164,6 +172,19 @@ class AutoSchema(openapi.AutoSchema):
                     OpenApiParameter.HEADER,
                     description="The ETag of the claim as last read. Required: "
                     "without it the answer is 428, with an outdated one 412.",
+                )
+            )
+        if self._idempotent():
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="Optional: a unique key (e.g. a UUID) per change. "
+                    "Retrying with the same key and body returns the first "
+                    "answer (with `Idempotent-Replayed: true`) and changes "
+                    "nothing twice; the same key with another body is a 422. "
+                    "Keys are kept for 24 hours.",
                 )
             )
         if (

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from claims.sitemaps import SITEMAPS
 from claims.views import public_page, robots_txt
+from verifier.views import healthz, readyz
 
 admin.site.site_header = "Verifier"
 admin.site.site_title = "Verifier"
@@ -15,7 +16,8 @@ admin.site.index_title = "Newsroom desk"
 handler400 = "verifier.exceptions.bad_request"
 handler403 = "verifier.exceptions.permission_denied"
 handler404 = "verifier.exceptions.page_not_found"
-handler500 = "verifier.exceptions.server_error"
+# A database outage is a 503 (verifier.views); anything else a 500, problem
+# details under /api/ (verifier.exceptions.server_error).
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -23,7 +25,12 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirect(static("verifier/favicon.svg"))
 
 
+# A database outage becomes a 503 (JSON under /api/), any other error a 500.
+handler500 = "verifier.views.server_error"
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("favicon.ico", favicon),
     path("robots.txt", robots_txt, name="robots"),
     path(

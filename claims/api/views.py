@@ -33,6 +33,7 @@ from claims.models import (
     Status,
     StatusChange,
 )
+from verifier.idempotency.views import IdempotentCreateMixin, idempotent
 
 from .filters import (
     ClaimFilter,
@@ -62,7 +63,7 @@ SLUG_PATTERN = r"[-\w]+"
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class PlaceViewSet(viewsets.ModelViewSet):
+class PlaceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """Where claims are about: a hierarchy (village ⊂ region ⊂ country)."""
 
     queryset = Place.objects.select_related("parent")
@@ -74,7 +75,7 @@ class PlaceViewSet(viewsets.ModelViewSet):
     ordering = ["name"]
 
 
-class EventViewSet(viewsets.ModelViewSet):
+class EventViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """What a group of claims is about."""
 
     queryset = Event.objects.prefetch_related("places")
@@ -197,6 +198,7 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
             return None
         return self.not_modified(request, Claim(pk=current[0], version=current[1]))
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ClaimWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -236,6 +238,7 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
         "answer is the claim, with its new ETag.",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def status(self, request: Request, slug: str) -> Response:
         claim = self.get_object()
         version = expected_version(request, claim)
@@ -271,6 +274,7 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
         "corrections.",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def publish(self, request: Request, slug: str) -> Response:
         claim = self.get_object()
         services.publish_claim(
@@ -284,6 +288,7 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
         description="Take the claim off the public pages (reviewers).",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def unpublish(self, request: Request, slug: str) -> Response:
         claim = self.get_object()
         services.unpublish_claim(
@@ -386,6 +391,7 @@ class ClaimPartViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
             Response(self.get_serializer(part).data), claim
         )
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

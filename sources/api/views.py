@@ -1,12 +1,13 @@
 from rest_framework import viewsets
 
 from sources.models import Document, Source
+from verifier.idempotency.views import IdempotentCreateMixin
 
 from .filters import DocumentFilter, SourceFilter
 from .serializers import DocumentSerializer, SourceSerializer
 
 
-class SourceViewSet(viewsets.ModelViewSet):
+class SourceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """Who makes or carries claims, with their Admiralty grade (A–F)."""
 
     queryset = Source.objects.all()
@@ -18,7 +19,7 @@ class SourceViewSet(viewsets.ModelViewSet):
     ordering = ["name"]
 
 
-class DocumentViewSet(viewsets.ModelViewSet):
+class DocumentViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """Artefacts in which something was said or shown."""
 
     queryset = Document.objects.select_related("publisher")

@@ -1,0 +1,191 @@
+"""A database outage is a 503 to retry, never a 500, and service comes back
+by itself once the database does.
+
+The outage is real: the app's connection is pointed at a port nothing listens
+on, or its PostgreSQL backend is terminated.
+"""
+
+import logging
+import socket
+
+import psycopg
+import pytest
+from django.db import connections
+from django.test import Client
+
+from tests.factories import PublishedClaimFactory
+from verifier.middleware import RequestIdFilter
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def database_down():
+    """The default connection can no longer reach PostgreSQL."""
+    connection = connections["default"]
+    settings_dict = connection.settings_dict
+    saved = settings_dict["HOST"], settings_dict["PORT"]
+    connection.close()
+    settings_dict["HOST"], settings_dict["PORT"] = "127.0.0.1", closed_port()
+    yield
+    connection.close()
+    settings_dict["HOST"], settings_dict["PORT"] = saved
+
+
+@pytest.fixture
+def client():
+    # As in production: an exception becomes the error page, not a test failure.
+    return Client(raise_request_exception=False)
+
+
+def assert_api_unavailable(response) -> None:
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"].isdigit()
+    assert response.json()["status"] == 503
+    assert response.json()["code"] == "unavailable"
+
+
+def test_api_answers_json_503_with_retry_after(client, database_down):
+    assert_api_unavailable(client.get("/api/v1/claims/"))
+
+
+def test_api_write_with_a_token_is_a_json_503(client, editor):
+    from knox.models import AuthToken
+
+    _, token = AuthToken.objects.create(user=editor)
+    connection = connections["default"]
+    saved = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = closed_port()
+    try:
+        response = client.post(
+            "/api/v1/claims/",
+            {"text": "A claim sent while the database is down."},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token}",
+        )
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = saved
+
+    assert_api_unavailable(response)
+
+
+def test_pages_answer_a_plain_503_page(client, database_down):
+    response = client.get("/")
+
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    assert response["Retry-After"].isdigit()
+    assert b"Briefly unavailable" in response.content
+
+
+def test_a_session_loaded_by_middleware_gives_a_503_not_a_500(client, editor):
+    """The signed-in user is loaded outside any view, from the session."""
+    client.force_login(editor)
+    connection = connections["default"]
+    saved = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = closed_port()
+    try:
+        response = client.get("/admin/")
+        api_response = client.get("/api/v1/claims/")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = saved
+
+    assert response.status_code == 503
+    assert b"Briefly unavailable" in response.content
+    assert_api_unavailable(api_response)
+
+
+def test_health_stays_up_and_readiness_says_unavailable(client, database_down):
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable"}
+    assert ready["Retry-After"].isdigit()
+
+
+def test_one_clear_log_line_with_the_request_id(client, database_down, caplog):
+    caplog.handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.INFO)
+
+    response = client.get("/claims/some-claim/", HTTP_X_REQUEST_ID="outage-test-0001")
+
+    assert response.status_code == 503
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failures) == 1
+    assert failures[0].exc_info is not None
+    assert "Database unavailable on GET /claims/some-claim/" in failures[0].message
+    assert "OperationalError" in caplog.text
+    assert failures[0].request_id == "outage-test-0001"
+    access = [r for r in caplog.records if r.name == "verifier.request"]
+    assert [r.getMessage().split()[:3] for r in access] == [
+        ["GET", "/claims/some-claim/", "503"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/claims/", "/api/v1/claims/some-claim/", "/readyz"]
+)
+def test_api_and_probe_outages_are_one_log_line_each(
+    client, database_down, caplog, path
+):
+    caplog.handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.INFO)
+
+    response = client.get(path)
+
+    assert response.status_code == 503
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(problems) == 1, [r.getMessage() for r in problems]
+    assert "unavailable" in problems[0].getMessage()
+    assert problems[0].request_id == response["X-Request-ID"]
+
+
+def test_service_returns_when_the_database_does(client):
+    claim = PublishedClaimFactory()
+    connection = connections["default"]
+    saved = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = closed_port()
+    try:
+        assert client.get(claim.get_absolute_url()).status_code == 503
+    finally:
+        connection.settings_dict["PORT"] = saved
+
+    # No restart, no reset: the next request reconnects.
+    assert client.get(claim.get_absolute_url()).status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_connection_killed_under_the_app_is_replaced(client):
+    """The server ends the app's session (a restart, a failover, an admin):
+    that request fails as a 503 at most, and the next one reconnects."""
+    assert client.get("/readyz").status_code == 200
+    connection = connections["default"]
+    pid = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    first = client.get("/readyz")
+    second = client.get("/readyz")
+
+    assert first.status_code in {200, 503}
+    assert second.status_code == 200
+    assert connection.connection.info.backend_pid != pid

@@ -1,0 +1,2 @@
+"""``Idempotency-Key`` for the API's POSTs: a retried request gets the first
+answer back, and nothing is created twice."""
