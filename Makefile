@@ -1,4 +1,4 @@
-.PHONY: run test lint format migrations-check ci serve bench-data bench resilience
+.PHONY: run test lint format migrations-check ci serve bench-data bench resilience fuzz
 
 run:  ## serve the app with demo data on 127.0.0.1:8000
 	bash scripts/demo.sh
@@ -23,6 +23,13 @@ serve:  ## the production server (gunicorn.conf.py); needs the production settin
 
 ci:  ## everything CI runs
 	bash .ci/run
+
+fuzz:  ## the full property-based runs: hypothesis (full profile), then schemathesis (all phases) against gunicorn
+	rm -f .hostile-input-count
+	HYPOTHESIS_PROFILE=full HOSTILE_INPUT_COUNT_FILE=$(CURDIR)/.hostile-input-count \
+	  bash scripts/test.sh -n 2 tests/test_hostile_input.py -q
+	@echo "hypothesis: $$(awk '{s += $$1} END {print s}' .hostile-input-count) examples, 0 server errors"
+	bash scripts/fuzz.sh
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/verifier_bench
 SIZE ?= 10k

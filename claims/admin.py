@@ -30,7 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
-from sources.admin import HistoryAdmin, SourceAdmin
+from sources.admin import HistoryAdmin, SafeAutocompleteMixin, SourceAdmin
 from sources.models import Source
 
 from . import services
@@ -323,14 +323,14 @@ class PartFormSet(BaseInlineFormSet):
 SHORT_TEXT = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 2})}}
 
 
-class PartInline(admin.TabularInline):
+class PartInline(SafeAutocompleteMixin, admin.TabularInline):
     formset = PartFormSet
     extra = 0
     show_change_link = True
     formfield_overrides = SHORT_TEXT
 
 
-class StatementInline(admin.StackedInline):
+class StatementInline(SafeAutocompleteMixin, admin.StackedInline):
     model = Statement
     formset = PartFormSet
     extra = 0

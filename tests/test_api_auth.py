@@ -160,6 +160,27 @@ def test_sign_in_attempts_are_throttled(editor):
     assert codes == [401, 401, 429]
 
 
+@pytest.mark.usefixtures("strict_rates")
+def test_sign_in_attempts_with_http_basic_are_throttled_too(editor):
+    wrong = base64.b64encode(b"editor:guess").decode()
+
+    codes = [
+        APIClient()
+        .post("/api/v1/auth/login/", HTTP_AUTHORIZATION=f"Basic {wrong}")
+        .status_code
+        for _ in range(3)
+    ]
+
+    assert codes == [401, 401, 429]
+
+
+@pytest.mark.usefixtures("strict_rates")
+def test_a_sign_in_counts_once_against_the_limit(editor):
+    codes = [sign_in("editor").status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+
+
 def test_cors_allows_any_origin_to_read():
     response = APIClient().get(
         "/api/v1/claims/", HTTP_ORIGIN="https://newsroom.example"

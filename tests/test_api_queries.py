@@ -91,7 +91,8 @@ def test_list_queries_do_not_grow_with_the_page(api, editor, url):
     large = measure(api, editor, url, LISTS[url], 100)
 
     assert small == large
-    assert large <= 10
+    # One of them is the throttle's counter (verifier.throttling).
+    assert large <= 11
 
 
 def claim_with(n: int):

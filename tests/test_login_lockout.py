@@ -84,3 +84,68 @@ def test_a_success_clears_earlier_failures(client, editor, limit):
         sign_in(client, "editor", "wrong")
 
     assert sign_in(client, "editor", PASSWORD).status_code == 302
+
+
+# The API's token sign-in (POST /api/v1/auth/login/) is guarded the same way.
+
+TOKEN_LOGIN = "/api/v1/auth/login/"
+
+
+def token_sign_in(username: str, password: str):
+    from rest_framework.test import APIClient
+
+    return APIClient().post(
+        TOKEN_LOGIN, {"username": username, "password": password}, format="json"
+    )
+
+
+def basic_sign_in(username: str, password: str):
+    import base64
+
+    from rest_framework.test import APIClient
+
+    credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return APIClient().post(TOKEN_LOGIN, HTTP_AUTHORIZATION=f"Basic {credentials}")
+
+
+@pytest.mark.parametrize("attempt", [token_sign_in, basic_sign_in])
+def test_the_limit_of_failed_token_sign_ins_locks_the_username_out(
+    editor, limit, attempt
+):
+    from knox.models import AuthToken
+
+    codes = [attempt("editor", "wrong").status_code for _ in range(limit)]
+
+    response = attempt("editor", PASSWORD)
+
+    # The failure that reaches the limit is already answered with the lockout.
+    assert codes == [401] * (limit - 1) + [429]
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "locked_out"
+    assert int(response["Retry-After"]) == 15 * 60
+    assert not AuthToken.objects.exists()
+
+
+def test_a_token_lockout_does_not_touch_other_users(editor, reviewer, limit):
+    for _ in range(limit):
+        token_sign_in("editor", "wrong")
+
+    assert token_sign_in("reviewer", PASSWORD).status_code == 200
+
+
+def test_failed_token_sign_ins_also_lock_the_admin(client, editor, limit):
+    for _ in range(limit):
+        token_sign_in("editor", "wrong")
+
+    assert sign_in(client, "editor", PASSWORD).status_code == 429
+
+
+def test_the_admin_lockout_says_when_to_retry(client, editor, limit):
+    for _ in range(limit):
+        sign_in(client, "editor", "wrong")
+
+    response = sign_in(client, "editor", PASSWORD)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) == 15 * 60

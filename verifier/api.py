@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -19,7 +21,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import ScopedRateThrottle
 
 from claims.api.views import (
     ClaimLinkViewSet,
@@ -30,6 +31,8 @@ from claims.api.views import (
     StatementViewSet,
 )
 from sources.api.views import DocumentViewSet, SourceViewSet
+from verifier.exceptions import problem_response
+from verifier.throttling import ScopedRateThrottle
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
@@ -58,6 +61,27 @@ TokenSerializer = inline_serializer(
 )
 
 
+class SignInBasicAuthentication(BasicAuthentication):
+    """HTTP Basic for the sign-in, checked against Django's own request, where
+    django-axes records failures and marks a lockout for its middleware."""
+
+    def authenticate_credentials(
+        self, userid: str, password: str, request: Request | None = None
+    ) -> tuple:
+        django_request = getattr(request, "_request", request)
+        return super().authenticate_credentials(userid, password, django_request)
+
+
+class SignInRateThrottle(ScopedRateThrottle):
+    """Sign-in attempts per client address, whoever they claim to be."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
 class LoginView(knox_views.LoginView):
     """Exchange a username and password (JSON or HTTP Basic) for a token.
 
@@ -65,10 +89,22 @@ class LoginView(knox_views.LoginView):
     ``auth/logout/`` (this token) or ``auth/logout-all/`` (every token).
     """
 
-    authentication_classes = [BasicAuthentication]
+    authentication_classes = [SignInBasicAuthentication]
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SignInRateThrottle]
     throttle_scope = "login"
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # DRF authenticates before it throttles, and a wrong password sent
+        # with HTTP Basic fails in authentication: count the attempt first.
+        self.check_throttles(request)
+        super().initial(request, *args, **kwargs)
+
+    def check_throttles(self, request: Request) -> None:
+        if getattr(request, "_sign_in_counted", False):
+            return
+        request._sign_in_counted = True
+        super().check_throttles(request)
 
     @extend_schema(
         request=LoginSerializer,
@@ -103,9 +139,9 @@ class LogoutAllView(knox_views.LogoutAllView):
 
 
 @csrf_exempt
-def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under the API: JSON, like every API answer."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return problem_response(404, None, "not_found")
 
 
 urlpatterns = [

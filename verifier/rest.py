@@ -7,6 +7,7 @@ loading, so this module must not import DRF's views (nor the schema tools).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters, pagination, permissions, serializers
 from rest_framework.exceptions import ValidationError
@@ -36,7 +37,11 @@ class RequestSizeLimitMiddleware:
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        # Imported here: verifier.exceptions loads DRF's views (see above).
+        from verifier.exceptions import problem_response
+
         self.get_response = get_response
+        self.problem_response = problem_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -44,19 +49,60 @@ class RequestSizeLimitMiddleware:
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
-                return JsonResponse(
-                    {"detail": "Invalid Content-Length header."}, status=400
+                length = -1
+            if length < 0:
+                return self.problem_response(
+                    400, "Invalid Content-Length header.", "bad_request"
                 )
             if length > limit:
-                return JsonResponse(
-                    {
-                        "detail": f"The request body is over the limit of {limit} "
-                        "bytes.",
-                        "code": "request_too_large",
-                    },
-                    status=413,
+                return self.problem_response(
+                    413,
+                    f"The request body is over the limit of {limit} bytes.",
+                    "request_too_large",
                 )
         return self.get_response(request)
+
+
+class JSONBodyMiddleware:
+    """Refuse an API write whose body is not JSON with 415, before anything
+    else looks at it.
+
+    DRF refuses such a body only when a view reads it, so a write that ignores
+    its body (publish) or fails earlier (a missing ``If-Match``) would answer
+    something else. The browsable API's sign-in form is Django's, not the API's.
+    """
+
+    exempt = ("/api/v1/auth/session/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from verifier.exceptions import problem_response
+
+        self.get_response = get_response
+        self.problem_response = problem_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method in {"POST", "PUT", "PATCH"}
+            and request.path.startswith("/api/")
+            and not request.path.startswith(self.exempt)
+            and _has_body(request)
+            and request.content_type != "application/json"
+        ):
+            return self.problem_response(
+                415,
+                "Send the body as JSON, with Content-Type: application/json.",
+                "unsupported_media_type",
+            )
+        return self.get_response(request)
+
+
+def _has_body(request: HttpRequest) -> bool:
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return True
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return True
 
 
 class RolePermission(permissions.DjangoModelPermissions):
@@ -256,6 +302,28 @@ class SlugOrIdFilter(django_filters.Filter):
         lookup, key = value
         name = f"{self.field_name}__{'pk' if lookup == 'pk' else 'slug'}"
         return self.get_method(qs)(**{name: key})
+
+
+class MomentFormField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, in UTC. Any offset is accepted, but a moment that
+    leaves the years 1–9999 once in UTC is an error, not a database error."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "The moment is out of range.", code="invalid"
+            ) from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """``?updated_since=2025-03-20T12:00:00Z`` and the like."""
+
+    field_class = MomentFormField
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
+from verifier.exceptions import PROBLEM_CONTENT_TYPE
 from verifier.rest import MAX_ID, SLUG_OR_ID_SCHEMA, SlugOrIdRelatedField
 
 
@@ -24,9 +25,40 @@ class SlugOrIdFieldExtension(OpenApiSerializerFieldExtension):
         return auto_schema.resolve_serializer(output, direction).ref
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
+class ProblemSerializer(serializers.Serializer):
+    """An error, as problem details (RFC 9457), ``application/problem+json``."""
+
+    type = serializers.CharField(help_text="`about:blank`: the status says it all.")
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField(min_value=400, max_value=599)
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(
+        help_text="What went wrong, for programs: e.g. `invalid`, `not_found`, "
+        "`permission_denied`, `not_authenticated`, `throttled`, `stale_version`."
+    )
+
+    class Meta:
+        component_name = "Problem"
+
+
+class ValidationProblemSerializer(ProblemSerializer):
+    errors = serializers.DictField(
+        required=False,
+        help_text="Messages per field name (`non_field_errors` for the whole "
+        "input); a list or nested object is keyed by position or field.",
+    )
+
+    class Meta:
+        component_name = "ValidationProblem"
+
+
+class StaleVersionProblemSerializer(ProblemSerializer):
+    current_version = serializers.IntegerField(
+        required=False, help_text="The claim's version now, when the service knew it."
+    )
+
+    class Meta:
+        component_name = "StaleVersionProblem"
 
 
 _ERRORS = {
@@ -47,6 +79,13 @@ _ERRORS = {
     "429": "Too many requests: wait for the number of seconds in `Retry-After`.",
     "503": "The database is briefly unavailable: retry after `Retry-After` "
     "seconds (with the same `Idempotency-Key` for a POST).",
+}
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Seconds to wait before trying again.",
+    }
 }
 
 
@@ -87,9 +126,16 @@ class AutoSchema(openapi.AutoSchema):
         for code in self._error_codes():
             if code in responses:
                 continue
-            schema = OpenApiTypes.OBJECT if code == "400" else ErrorSerializer
-            response = self._get_response_for_code(schema, code, direction=direction)
+            schema = {
+                "400": ValidationProblemSerializer,
+                "412": StaleVersionProblemSerializer,
+            }.get(code, ProblemSerializer)
+            response = self._get_response_for_code(
+                schema, code, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
+            )
             response["description"] = _ERRORS[code]
+            if code in {"429", "503"}:
+                response["headers"] = {**response.get("headers", {}), **_RETRY_AFTER}
             responses[code] = response
         if (
             self.method == "GET"

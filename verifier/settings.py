@@ -67,6 +67,7 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "verifier.exceptions.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "axes",
+    "verifier",
     "sources",
     "claims",
     "verifier.idempotency",
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "verifier.rest.RequestSizeLimitMiddleware",
+    "verifier.rest.JSONBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,15 +166,23 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 
+# How many proxies of ours stand in front of the app: 0 means the client is
+# REMOTE_ADDR; n means the address the outermost proxy saw, from the right of
+# X-Forwarded-For. Throttles and sign-in lockouts count by it
+# (verifier.throttling.client_ip). Never more than there really are: the rest
+# of the header is the client's to forge.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # Repeated failed sign-ins lock that username from that address for a while.
-# The address is REMOTE_ADDR: behind a proxy it is the proxy's, so the lock
-# falls on the username alone, which is still what stops password guessing.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "verifier.throttling.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# A 429 with Retry-After: problem details for the API, the page for the admin.
+AXES_LOCKOUT_CALLABLE = "verifier.exceptions.lockout_response"
 
 # Reverting from the history page would write past claims.services.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -185,7 +196,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "verifier" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -239,7 +249,8 @@ PUBLISHER_URL = os.environ.get("PUBLISHER_URL", "")
 # Request bodies above this are refused (413), in the admin and the API alike.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
-# Throttle counters live in the cache: per process unless REDIS_URL is set.
+# Throttle counters live in Redis when REDIS_URL is set, otherwise in the
+# database (verifier.throttling); either way every process shares them.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -264,9 +275,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "verifier.rest.OrderingFilter",
     ],
+    # Counted in Redis or the database, so the limits hold across processes.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "verifier.throttling.AnonRateThrottle",
+        "verifier.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),

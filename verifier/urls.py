@@ -12,6 +12,13 @@ admin.site.site_header = "Verifier"
 admin.site.site_title = "Verifier"
 admin.site.index_title = "Newsroom desk"
 
+# Problem details (JSON) under /api/, Django's pages elsewhere.
+handler400 = "verifier.exceptions.bad_request"
+handler403 = "verifier.exceptions.permission_denied"
+handler404 = "verifier.exceptions.page_not_found"
+# A database outage is a 503 (verifier.views); anything else a 500, problem
+# details under /api/ (verifier.exceptions.server_error).
+
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     # Browsers ask for /favicon.ico on every site, whatever the page links to.

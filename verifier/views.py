@@ -13,10 +13,10 @@ from django.db import OperationalError as DjangoOperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.defaults import server_error as default_server_error
 from rest_framework.renderers import JSONRenderer
 
 from verifier.exceptions import api_exception_handler
+from verifier.exceptions import server_error as default_server_error
 
 logger = logging.getLogger("verifier.db")
 
@@ -106,7 +106,7 @@ def api_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
     response = api_exception_handler(error, {"request": request, "view": None})
     response.setdefault("Retry-After", RETRY_AFTER)
     response.accepted_renderer = JSONRenderer()
-    response.accepted_media_type = "application/json"
+    response.accepted_media_type = "application/problem+json"
     response.renderer_context = {"request": request}
     return response.render()
 

@@ -23,7 +23,12 @@ from claims.models import (
     sees_drafts,
 )
 from sources.models import Reliability
-from verifier.rest import ChoiceInFilter, SlugOrIdFilter, SlugOrIdFormField
+from verifier.rest import (
+    ChoiceInFilter,
+    MomentFilter,
+    SlugOrIdFilter,
+    SlugOrIdFormField,
+)
 
 
 def _resolve(model: type, value: tuple[str, Any], param: str) -> Any:
@@ -94,7 +99,7 @@ class ClaimFilter(django_filters.FilterSet):
         help_text="Claims with a statement by a source of these Admiralty grades, "
         "comma-separated: A,B.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Claims changed at or after this moment (ISO 8601), for sync.",
@@ -144,9 +149,7 @@ class EventFilter(django_filters.FilterSet):
     place = PlaceSubtreeFilter(
         help_text="A place by id or slug, including every place inside it."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte"
-    )
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Event

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from sources.models import Affiliation, Document, Reliability, Source, SourceKind
-from verifier.rest import ChoiceInFilter, SlugOrIdFilter
+from verifier.rest import ChoiceInFilter, MomentFilter, SlugOrIdFilter
 
 
 class SourceFilter(django_filters.FilterSet):
@@ -16,9 +16,7 @@ class SourceFilter(django_filters.FilterSet):
         choices=Reliability.choices,
         help_text="Admiralty grades, comma-separated: A,B.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte"
-    )
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Source
@@ -38,15 +36,9 @@ class DocumentFilter(django_filters.FilterSet):
     )
     publisher = SlugOrIdFilter(help_text="The publishing source, by id or slug.")
     language = django_filters.CharFilter(max_length=35)
-    published_since = django_filters.IsoDateTimeFilter(
-        field_name="published_at", lookup_expr="gte"
-    )
-    published_before = django_filters.IsoDateTimeFilter(
-        field_name="published_at", lookup_expr="lt"
-    )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte"
-    )
+    published_since = MomentFilter(field_name="published_at", lookup_expr="gte")
+    published_before = MomentFilter(field_name="published_at", lookup_expr="lt")
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Document

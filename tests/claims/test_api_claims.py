@@ -139,7 +139,7 @@ def test_a_bad_as_of_is_a_400(api, world, as_of):
     )
 
     assert response.status_code == 400
-    assert "as_of" in response.json()
+    assert "as_of" in response.json()["errors"]
 
 
 def test_domain_rules_come_back_as_messages_per_field(api, world, editor):
@@ -152,7 +152,7 @@ def test_domain_rules_come_back_as_messages_per_field(api, world, editor):
     )
 
     assert response.status_code == 400
-    assert set(response.json()) >= {"rationale"}
+    assert set(response.json()["errors"]) >= {"rationale"}
     assert StatusChange.objects.count() == before
 
 
@@ -164,7 +164,7 @@ def test_evidence_of_another_claim_is_refused(api, world, editor):
     )
 
     assert response.status_code == 400
-    assert "evidence" in response.json()
+    assert "evidence" in response.json()["errors"]
 
 
 def test_a_duplicate_statement_is_a_400_with_the_reason(api, world, editor):
@@ -194,7 +194,7 @@ def test_a_part_cannot_move_to_another_claim(api, world, editor):
     )
 
     assert response.status_code == 400
-    assert "claim" in response.json()
+    assert "claim" in response.json()["errors"]
 
 
 def test_a_claim_with_a_timeline_cannot_be_deleted(api, world, reviewer):
@@ -219,7 +219,7 @@ def test_evidence_a_verdict_rests_on_stays(api, world, editor):
     )
 
     assert response.status_code == 400
-    assert "evidence" in response.json()
+    assert "evidence" in response.json()["errors"]
 
 
 def test_a_place_cannot_be_inside_itself(api, world, editor):
@@ -228,7 +228,7 @@ def test_a_place_cannot_be_inside_itself(api, world, editor):
     )
 
     assert response.status_code == 400
-    assert "parent" in response.json()
+    assert "parent" in response.json()["errors"]
 
 
 HOSTILE = [
@@ -253,7 +253,7 @@ def test_hostile_query_parameters_and_lookups_are_client_errors(
     response = getattr(api(), method)(path)
 
     assert 400 <= response.status_code < 500
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_an_absurd_page_size_gets_the_largest_page(api, world):
@@ -311,7 +311,8 @@ def test_malformed_json_is_a_400(api, world, editor):
     )
 
     assert response.status_code == 400
-    assert "detail" in response.json()
+    assert response.json()["code"] == "parse_error"
+    assert "JSON parse error" in response.json()["detail"]
 
 
 def test_a_body_that_is_not_json_is_a_415(api, world, editor):

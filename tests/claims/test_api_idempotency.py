@@ -229,7 +229,7 @@ def test_a_malformed_key_is_a_400_and_creates_nothing(api, reviewer, key):
     )
 
     assert response.status_code == 400
-    assert "Idempotency-Key" in response.json()
+    assert "Idempotency-Key" in response.json()["errors"]
     assert not Claim.objects.filter(text="Keyed.").exists()
 
 

@@ -49,7 +49,7 @@ def test_invalid_source_fields_get_a_message_each(api, editor, field, value):
     response = api(editor).post("/api/v1/sources/", body)
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["errors"]
     assert not Source.objects.exists()
 
 
@@ -62,7 +62,7 @@ def test_a_taken_slug_is_a_400_not_a_500(api, editor):
     )
 
     assert response.status_code == 400
-    assert "slug" in response.json()
+    assert "slug" in response.json()["errors"]
 
 
 def test_documents_name_their_publisher_by_slug_or_id_and_nest_it(api, editor):
@@ -109,4 +109,4 @@ def test_a_bad_digest_is_refused(api, editor):
     )
 
     assert response.status_code == 400
-    assert "content_sha256" in response.json()
+    assert "content_sha256" in response.json()["errors"]
