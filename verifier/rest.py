@@ -18,8 +18,9 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import filters, pagination, permissions, serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework import filters, negotiation, pagination, permissions, serializers
+from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
@@ -103,6 +104,23 @@ def _has_body(request: HttpRequest) -> bool:
         return int(request.META.get("CONTENT_LENGTH") or 0) > 0
     except ValueError:
         return True
+
+
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's negotiation, but a ``?format=`` that names no format of the
+    endpoint is a 406 naming the ones it has, not a 404 for a resource that
+    exists."""
+
+    def filter_renderers(
+        self, renderers: list[BaseRenderer], format: str
+    ) -> list[BaseRenderer]:
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            formats = ", ".join(sorted({str(r.format) for r in renderers}))
+            raise NotAcceptable(
+                f"Unknown format {format[:40]!r}; this endpoint answers in: {formats}."
+            )
+        return matching
 
 
 class RolePermission(permissions.DjangoModelPermissions):

@@ -260,6 +260,7 @@ if os.environ.get("REDIS_URL"):
     }
 
 REST_FRAMEWORK = {
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "verifier.rest.ContentNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
