@@ -240,12 +240,30 @@ PUBLISHER_URL = os.environ.get("PUBLISHER_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
 # Throttle counters live in the cache: per process unless REDIS_URL is set.
+# Public pages rendered for anonymous readers (claims.views.public_page) live
+# in a cache of their own, so that many pages never evict a throttle history.
+# Per process, it holds at most PAGE_CACHE_ENTRIES pages.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500)},
+    },
+}
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "pages",
+            "TIMEOUT": 600,
+        },
     }
 
 REST_FRAMEWORK = {
