@@ -61,6 +61,11 @@ MAX_BIGINT = 2**63 - 1
 CACHE_SECONDS = 60
 # A page larger than this is rendered each time rather than crowd the cache.
 MAX_CACHED_PAGE = 512 * 1024
+# An audit row is stamped when it is written, not when its transaction
+# commits, so a change still committing can carry an older stamp than the
+# newest one seen. Pages rendered this soon after a change are not stored;
+# stored ones live no longer than a proxy may keep them (CACHE_SECONDS).
+SETTLING = datetime.timedelta(seconds=5)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Models whose change can alter some public page. Each keeps an audit history
@@ -170,7 +175,11 @@ def page_key(request: HttpRequest) -> str:
 def _cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Serve anonymous readers the page as rendered for the last one, as long
     as nothing has changed since: the key is the page's validator, so a change
-    anywhere makes every earlier page unreachable at once."""
+    anywhere makes every earlier page unreachable at once.
+
+    Only 200s are stored, never one that sets a cookie, and never for a
+    reader with a session (``_cacheable``).
+    """
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -185,8 +194,10 @@ def _cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         response = view(request, *args, **kwargs)
         if isinstance(response, SimpleTemplateResponse):  # the sitemap's
             response.render()
+        changed = last_change(request)
         if (
             response.status_code == 200
+            and (changed is None or timezone.now() - changed >= SETTLING)
             and not response.streaming
             and not response.cookies
             # The page set a CSRF token or wrote the session: it is someone's own.
@@ -194,7 +205,11 @@ def _cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             and not getattr(getattr(request, "session", None), "modified", False)
             and len(response.content) <= MAX_CACHED_PAGE
         ):
-            pages.set(key, (200, dict(response.headers), response.content))
+            pages.set(
+                key,
+                (200, dict(response.headers), response.content),
+                timeout=CACHE_SECONDS,
+            )
         return response
 
     return wrapped
