@@ -5,9 +5,11 @@ DRF baseline and the floor, in interleaved rounds.
         python bench/run.py [--rounds 5] [--duration 5] [--connections 4]
     python bench/run.py --smoke        # CI: 100 claims, a few seconds
 
-Fill the database first (``make bench-data SIZE=10k``). Three gunicorn
-servers start with ``gunicorn.conf.py``: the app (``verifier.wsgi``), the DRF
-baseline (``bench/baseline.py``) and the floor (``bench/floor.py``). ``wrk``
+Fill the database first (``make bench-data SIZE=10k``). Four gunicorn
+servers start with ``gunicorn.conf.py``: the app (``verifier.wsgi``), the app
+with its page cache off (``bench/uncached_settings.py``: the cost of rendering
+a public page), the DRF baseline (``bench/baseline.py``) and the floor
+(``bench/floor.py``). ``wrk``
 (Debian package ``wrk``; installed here with apt-get when missing and
 possible) loads one URL at a time from a second process. Each round runs every
 scenario once, in a rotated order, so drift of a noisy machine spreads over
@@ -264,6 +266,7 @@ def scenarios_for(servers: dict[str, Server], slug: str) -> list[Scenario]:
         Scenario("detail: DRF baseline", "baseline", f"/api/v1/claims/{slug}/"),
         Scenario("detail: floor", "floor", f"/api/v1/claims/{slug}/"),
         Scenario("page: ours (HTML)", "app", f"/claims/{slug}/"),
+        Scenario("page: ours, uncached", "uncached", f"/claims/{slug}/"),
         Scenario(
             "detail: ours, 304",
             "app",
@@ -279,6 +282,7 @@ def scenarios_for(servers: dict[str, Server], slug: str) -> list[Scenario]:
             {"If-None-Match": page_etag},
         ),
         Scenario("index page: ours", "app", "/"),
+        Scenario("index page: uncached", "uncached", "/"),
         Scenario(
             "index page: ours, 304", "app", "/", 304, {"If-None-Match": index_etag}
         ),
@@ -351,6 +355,21 @@ def report(scenarios: Sequence[Scenario]) -> None:
             median("page: ours (HTML)"),
         ),
         (
+            "2. uncached page cost / JSON detail cost",
+            median("detail: ours"),
+            median("page: ours, uncached"),
+        ),
+        (
+            "   index page cost / JSON detail cost",
+            median("detail: ours"),
+            median("index page: ours"),
+        ),
+        (
+            "   uncached index cost / JSON detail cost",
+            median("detail: ours"),
+            median("index page: uncached"),
+        ),
+        (
             "3. list 304 / 200 (goal ≥ 4)",
             median("list: ours, 304"),
             median("list: ours"),
@@ -366,9 +385,19 @@ def report(scenarios: Sequence[Scenario]) -> None:
             median("page: ours (HTML)"),
         ),
         (
+            "3. page 304 / uncached 200",
+            median("page: ours, 304"),
+            median("page: ours, uncached"),
+        ),
+        (
             "3. index page 304 / 200 (goal ≥ 4)",
             median("index page: ours, 304"),
             median("index page: ours"),
+        ),
+        (
+            "3. index page 304 / uncached 200",
+            median("index page: ours, 304"),
+            median("index page: uncached"),
         ),
     ]
     print()
@@ -442,6 +471,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             {**env, "DJANGO_SETTINGS_MODULE": "bench.baseline_settings"},
         ),
         "floor": Server("floor", "bench.floor:application", free_port(), env),
+        # The app again with its page cache off: what rendering a page costs.
+        "uncached": Server(
+            "uncached",
+            "verifier.wsgi",
+            free_port(),
+            {**env, "DJANGO_SETTINGS_MODULE": "bench.uncached_settings"},
+        ),
     }
     subprocess.run(  # noqa: S603
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],

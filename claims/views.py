@@ -20,21 +20,25 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef
+from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
-from django.utils.html import _json_script_escapes
+from django.utils.html import _json_script_escapes, format_html, format_html_join
 from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from sources.models import Reliability, Source, SourceKind
+from sources.models import Document, Reliability, Source, SourceKind
 
+from .api.documents import execute_prepared
 from .models import (
     Claim,
     ClaimLink,
@@ -56,11 +60,18 @@ SOURCE_STATEMENTS = 100
 MAX_QUERY_LENGTH = 200
 MAX_BIGINT = 2**63 - 1
 CACHE_SECONDS = 60
+# A page larger than this is rendered each time rather than crowd the cache.
+MAX_CACHED_PAGE = 512 * 1024
+# An audit row is stamped when it is written, not when its transaction
+# commits, so a change still committing can carry an older stamp than the
+# newest one seen. Pages rendered this soon after a change are not stored;
+# stored ones live no longer than a proxy may keep them (CACHE_SECONDS).
+SETTLING = datetime.timedelta(seconds=5)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Models whose change can alter some public page. Each keeps an audit history
 # with an indexed date, so "when did anything last change" is one cheap query.
-HISTORIED = (Claim, Event, Place, Statement, Evidence, ClaimLink, Source)
+HISTORIED = (Claim, Event, Place, Statement, Evidence, ClaimLink, Source, Document)
 
 
 # Conditional GET ----------------------------------------------------------
@@ -83,22 +94,31 @@ def release() -> str:
     return digest.hexdigest()
 
 
+def _last_change_sql() -> str:
+    tables = [model.history.model._meta.db_table for model in HISTORIED]
+    quote = connection.ops.quote_name
+    union = " UNION ALL ".join(
+        f"SELECT MAX(history_date) AS at FROM {quote(table)}"  # noqa: S608
+        for table in tables
+    )
+    return f"SELECT MAX(at) FROM ({union}) AS changes"  # noqa: S608
+
+
 def last_change(request: HttpRequest) -> datetime.datetime | None:
     """When any public data last changed, read once per request.
 
     One index lookup per audited table. It is deliberately site-wide: a source
-    renamed or a claim unpublished changes many pages at once.
+    renamed or a claim unpublished changes many pages at once. On PostgreSQL
+    the statement is prepared once per connection: planning the union took
+    ten times as long as running it.
     """
     if not hasattr(request, "_last_change"):
-        tables = [model.history.model._meta.db_table for model in HISTORIED]
-        quote = connection.ops.quote_name
-        union = " UNION ALL ".join(
-            f"SELECT MAX(history_date) AS at FROM {quote(table)}"  # noqa: S608
-            for table in tables
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT MAX(at) FROM ({union}) AS changes")  # noqa: S608
-            value = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            value = execute_prepared("verifier_last_change", "", _last_change_sql())[0]
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_last_change_sql())
+                value = cursor.fetchone()[0]
         if isinstance(value, str):  # SQLite returns text
             value = parse_datetime(value)
         if value is not None and timezone.is_naive(value):
@@ -131,17 +151,83 @@ def _last_modified(
     return last_change(request)
 
 
+def _cacheable(request: HttpRequest) -> bool:
+    """A reader with no session cookie: anonymous, and sent no cookie of ours.
+
+    Signed-in readers (and anyone else holding a session) always get a page
+    rendered for them, so no page made for one person reaches another.
+    """
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def page_key(request: HttpRequest) -> str:
+    """Where the page for ``request`` is cached: its validator (templates, the
+    newest change, the path with its query, staff or not), and what else the
+    page shows: the address it is served at (canonical links, ClaimReview
+    URLs) and today's date (the latest day ``as_of`` may take)."""
+    parts = [
+        _etag(request),
+        request.build_absolute_uri(),
+        timezone.now().date().isoformat(),
+    ]
+    return "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve anonymous readers the page as rendered for the last one, as long
+    as nothing has changed since: the key is the page's validator, so a change
+    anywhere makes every earlier page unreachable at once.
+
+    Only 200s are stored, never one that sets a cookie, and never for a
+    reader with a session (``_cacheable``).
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _cacheable(request):
+            return view(request, *args, **kwargs)
+        pages = caches["pages"]
+        key = page_key(request)
+        hit = pages.get(key)
+        if hit is not None:
+            status, headers, content = hit
+            return HttpResponse(content, status=status, headers=headers)
+        response = view(request, *args, **kwargs)
+        if isinstance(response, SimpleTemplateResponse):  # the sitemap's
+            response.render()
+        changed = last_change(request)
+        if (
+            response.status_code == 200
+            and (changed is None or timezone.now() - changed >= SETTLING)
+            and not response.streaming
+            and not response.cookies
+            # The page set a CSRF token or wrote the session: it is someone's own.
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not getattr(getattr(request, "session", None), "modified", False)
+            and len(response.content) <= MAX_CACHED_PAGE
+        ):
+            pages.set(
+                key,
+                (200, dict(response.headers), response.content),
+                timeout=CACHE_SECONDS,
+            )
+        return response
+
+    return wrapped
+
+
 def public_page(
     view: Callable[..., HttpResponse] | None = None, *, varies_on_staff: bool = False
 ) -> Any:
-    """Serve ``view`` to the public: GET/HEAD only, 304s, cache headers.
+    """Serve ``view`` to the public: GET/HEAD only, 304s, cache headers, and
+    pages rendered once for every anonymous reader (``_cached``).
 
     A page that shows staff more (exact coordinates) is private for them.
     """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(
-            view
+            _cached(view)
         )
 
         @functools.wraps(view)
@@ -241,6 +327,31 @@ class PlaceTree:
         return chain[::-1]
 
 
+class PlainSelect(forms.Select):
+    """A ``<select>`` written in one pass. Django renders every ``<option>``
+    through a template of its own, which for the index's hundreds of events,
+    sources and places took most of the page's time."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        final = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html("<select{}>\n{}\n</select>", flatatt(final), options)
+
+
 class ClaimFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
@@ -249,16 +360,19 @@ class ClaimFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Status.choices]
+        required=False,
+        choices=[("", "Any status"), *Status.choices],
+        widget=PlainSelect,
     )
-    event = forms.ChoiceField(required=False)
-    source = forms.ChoiceField(required=False)
+    event = forms.ChoiceField(required=False, widget=PlainSelect)
+    source = forms.ChoiceField(required=False, widget=PlainSelect)
     grade = forms.ChoiceField(
         label="Source grade",
         required=False,
         choices=[("", "Any grade"), *Reliability.choices],
+        widget=PlainSelect,
     )
-    place = forms.ChoiceField(required=False)
+    place = forms.ChoiceField(required=False, widget=PlainSelect)
     before = forms.CharField(required=False, widget=forms.HiddenInput)
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 

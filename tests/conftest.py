@@ -3,6 +3,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 
 from tests.factories import UserFactory
 
@@ -18,6 +19,14 @@ def _test_settings(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_pages_from_other_tests():
+    """Each test starts with no rendered page cached: rows a test writes with
+    ``bulk_create`` or ``update()`` leave no audit history, and two tests'
+    databases can otherwise share the same newest change."""
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -174,17 +174,31 @@ _STATEMENTS = {
 
 def _execute(name: str, *params: object) -> tuple | None:
     """Run the prepared statement ``name``; the first row of its answer."""
+    types, sql = _STATEMENTS[name]
+    return execute_prepared(name, types, sql, *params)
+
+
+def execute_prepared(name: str, types: str, sql: str, *params: object) -> tuple | None:
+    """Run ``sql`` (``$1``… placeholders of ``types``), prepared as ``name`` on
+    the connection's first use; the first row of its answer. PostgreSQL only.
+
+    ``sql`` must be built from constants, never from input.
+    """
     connection.ensure_connection()
     session = connection.connection
     prepared = _PREPARED.setdefault(session, set())
     if name not in prepared:
-        types, sql = _STATEMENTS[name]
         # Straight on the session: preparing is not a query of the request.
-        session.execute(f"PREPARE {name} ({types}) AS {sql}")
+        session.execute(
+            f"PREPARE {name} ({types}) AS {sql}"
+            if types
+            else f"PREPARE {name} AS {sql}"
+        )
         prepared.add(name)
     placeholders = ", ".join(["%s"] * len(params))
+    execute = f"EXECUTE {name} ({placeholders})" if params else f"EXECUTE {name}"
     with connection.cursor() as cursor:
-        cursor.execute(f"EXECUTE {name} ({placeholders})", params)
+        cursor.execute(execute, params)
         return cursor.fetchone()
 
 

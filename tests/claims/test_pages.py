@@ -9,10 +9,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import services, views
 from claims.models import Claim, Place, Status
 from tests.factories import (
     ClaimFactory,
@@ -707,7 +709,7 @@ LISTS = [
 ]
 
 
-def test_no_page_makes_more_queries_for_more_claims(client):
+def test_no_page_makes_more_queries_for_more_claims(client, settled):
     # given 10 claims, then 100
     world_of = {
         "event": EventFactory(slug="big-event"),
@@ -718,16 +720,20 @@ def test_no_page_makes_more_queries_for_more_claims(client):
     }
     world(10, **world_of)
     with_ten = {url: queries(client, url) for url in LISTS}
+    cached_ten = {url: queries(client, url) for url in LISTS}
 
     world(90, **world_of)
     with_hundred = {url: queries(client, url) for url in LISTS}
+    cached_hundred = {url: queries(client, url) for url in LISTS}
 
     assert with_hundred == with_ten
     assert max(with_ten.values()) <= 10, with_ten
+    # read again, each page is the stored one, after one query for its validator
+    assert set(cached_ten.values()) == set(cached_hundred.values()) == {1}
 
 
 def test_claim_page_makes_no_more_queries_for_more_statements(
-    client, django_assert_num_queries
+    client, django_assert_num_queries, settled
 ):
     claim = PublishedClaimFactory()
     user = UserFactory()
@@ -753,6 +759,10 @@ def test_claim_page_makes_no_more_queries_for_more_statements(
         client.get(claim.get_absolute_url())
     with django_assert_num_queries(with_ten):
         client.get(f"{claim.get_absolute_url()}?as_of=2025-03-20")
+    with django_assert_num_queries(1):
+        client.get(claim.get_absolute_url())
+    with django_assert_num_queries(1):
+        client.get(f"{claim.get_absolute_url()}?as_of=2025-03-20")
 
 
 def test_get_absolute_url_of_every_public_model():
@@ -762,3 +772,118 @@ def test_get_absolute_url_of_every_public_model():
     assert Place(slug="p").get_absolute_url() == "/places/p/"
     assert reverse("claims:index") == "/"
     assert DocumentFactory.build().title
+
+
+# The page cache ------------------------------------------------------------------
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Pages are stored even right after a change (by default they are not
+    for a few seconds, while a change may still be committing)."""
+    monkeypatch.setattr(views, "SETTLING", datetime.timedelta(0))
+
+
+def test_a_repeated_anonymous_read_is_served_in_one_query(
+    client, demo, settled, django_assert_num_queries
+):
+    for url in demo_urls():
+        first = client.get(url)
+        with django_assert_num_queries(1):
+            again = client.get(url)
+
+        assert again.status_code == 200, url
+        assert again.content == first.content, url
+        assert again["ETag"] == first["ETag"], url
+        assert again["Content-Type"] == first["Content-Type"], url
+        assert again["Cache-Control"] == "public, max-age=60", url
+
+
+def test_a_page_just_after_a_change_is_rendered_again(client, demo, monkeypatch):
+    """A change still committing may carry an older stamp than the newest."""
+    monkeypatch.setattr(views, "SETTLING", datetime.timedelta(days=1))
+    url = f"/claims/{BELGOROD}/"
+    client.get(url)
+
+    assert queries(client, url) > 1
+
+
+def test_an_edit_shows_on_the_next_request(client, demo, settled, reviewer):
+    url = f"/claims/{BELGOROD}/"
+    claim = Claim.objects.get(slug=BELGOROD)
+    client.get(url)
+    client.get(url)
+
+    services.update_claim(claim, by=reviewer, text="Reworded after review.")
+
+    assert "Reworded after review." in text_of(client.get(url))
+    assert "Reworded after review." in text_of(client.get("/"))
+
+
+def test_a_documents_edit_shows_on_the_next_request(client, demo, settled):
+    url = f"/claims/{BELGOROD}/"
+    document = Claim.objects.get(slug=BELGOROD).evidence.first().document
+    client.get(url)
+
+    document.title = "Retitled document"
+    document.save()
+
+    assert "Retitled document" in text_of(client.get(url))
+
+
+def test_staff_never_get_the_anonymous_page_nor_the_reverse(
+    client, demo, settled, editor
+):
+    url = "/places/kryvyi-rih/"
+    anonymous = text_of(client.get(url))
+    staff = Client()
+    staff.force_login(editor)
+
+    for_staff = staff.get(url)
+    again = visible(text_of(client.get(url)))
+
+    assert "47.910500, 33.391800" in visible(text_of(for_staff))
+    assert "private" in for_staff["Cache-Control"]
+    assert "47.91, 33.39" in again
+    assert "47.9105" not in again
+    assert again == visible(anonymous)
+
+
+def test_signed_in_readers_get_pages_rendered_for_them(client, demo, settled):
+    url = f"/claims/{BELGOROD}/"
+    signed_in = Client()
+    signed_in.force_login(UserFactory())
+
+    signed_in_counts = [queries(signed_in, url), queries(signed_in, url)]
+    first_anonymous = queries(client, url)
+
+    assert min(signed_in_counts) > 1
+    # nothing was stored for the signed-in reader
+    assert first_anonymous > 1
+    assert queries(client, url) == 1
+
+
+def test_as_of_pages_are_cached_apart(client, demo, settled):
+    url = f"/claims/{BELGOROD}/"
+    now = text_of(client.get(url))
+    then = text_of(client.get(f"{url}?as_of=2025-03-20"))
+    before = text_of(client.get(f"{url}?as_of=2025-01-01"))
+
+    assert text_of(client.get(url)) == now
+    assert text_of(client.get(f"{url}?as_of=2025-03-20")) == then
+    assert text_of(client.get(f"{url}?as_of=2025-01-01")) == before
+    assert len({now, then, before}) == 3
+    assert "application/ld+json" in now
+    assert "application/ld+json" not in then
+    assert "had not been recorded yet" in before
+
+
+def test_an_error_page_is_never_stored(client, demo, settled):
+    url = "/claims/no-such-claim/"
+    client.get(url)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+
+    assert response.status_code == 404
+    assert len(captured) > 1
