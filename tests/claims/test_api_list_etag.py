@@ -30,9 +30,7 @@ def test_a_weak_or_listed_etag_matches_too(api, world):
 
 
 @pytest.mark.parametrize("n", [10, 100])
-def test_a_list_304_costs_one_query_and_the_throttle(
-    api, n, django_assert_num_queries
-):
+def test_a_list_304_costs_one_query_and_the_throttle(api, n, django_assert_num_queries):
     for _ in range(n):
         StatementFactory(claim=PublishedClaimFactory())
     client = api()
