@@ -189,3 +189,31 @@ def test_a_connection_killed_under_the_app_is_replaced(client):
     assert first.status_code in {200, 503}
     assert second.status_code == 200
     assert connection.connection.info.backend_pid != pid
+
+
+def test_prepared_statements_are_made_again_on_a_new_session(client):
+    """Pages and the claim API run statements prepared once per session. When
+    the server ends a session, the request start's health check opens a new
+    one, which has prepared nothing: it must prepare again, not fail."""
+    claim = PublishedClaimFactory()
+    paths = ["/", claim.get_absolute_url(), f"/api/v1/claims/{claim.slug}/"]
+    connection = connections["default"]
+    for path in paths:
+        assert client.get(path).status_code == 200
+    pid = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    for path in paths:
+        # What the start of every request does (the test client skips it).
+        connection.close_if_unusable_or_obsolete()
+        assert client.get(path).status_code == 200, path
+
+    assert connection.connection.info.backend_pid != pid

@@ -184,20 +184,22 @@ def execute_prepared(name: str, types: str, sql: str, *params: object) -> tuple 
 
     ``sql`` must be built from constants, never from input.
     """
-    connection.ensure_connection()
-    session = connection.connection
-    prepared = _PREPARED.setdefault(session, set())
-    if name not in prepared:
-        # Straight on the session: preparing is not a query of the request.
-        session.execute(
-            f"PREPARE {name} ({types}) AS {sql}"
-            if types
-            else f"PREPARE {name} AS {sql}"
-        )
-        prepared.add(name)
     placeholders = ", ".join(["%s"] * len(params))
     execute = f"EXECUTE {name} ({placeholders})" if params else f"EXECUTE {name}"
+    # The session is looked up once the cursor exists: opening the request's
+    # first cursor runs the connection health check, which may replace a
+    # broken session with a new one that has prepared nothing yet.
     with connection.cursor() as cursor:
+        session = connection.connection
+        prepared = _PREPARED.setdefault(session, set())
+        if name not in prepared:
+            # Straight on the session: preparing is not a query of the request.
+            session.execute(
+                f"PREPARE {name} ({types}) AS {sql}"
+                if types
+                else f"PREPARE {name} AS {sql}"
+            )
+            prepared.add(name)
         cursor.execute(execute, params)
         return cursor.fetchone()
 
