@@ -44,6 +44,20 @@ def client():
     return Client(raise_request_exception=False)
 
 
+def terminate(pid: int) -> None:
+    """End the PostgreSQL session ``pid`` from another connection, as a
+    restart, a failover or an administrator would."""
+    settings_dict = connections["default"].settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
 def assert_api_unavailable(response) -> None:
     assert response.status_code == 503
     assert response["Content-Type"] == "application/problem+json"
@@ -173,15 +187,7 @@ def test_a_connection_killed_under_the_app_is_replaced(client):
     assert client.get("/readyz").status_code == 200
     connection = connections["default"]
     pid = connection.connection.info.backend_pid
-    settings_dict = connection.settings_dict
-    with psycopg.connect(
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        dbname=settings_dict["NAME"],
-        autocommit=True,
-    ) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    terminate(pid)
 
     first = client.get("/readyz")
     second = client.get("/readyz")
@@ -201,15 +207,7 @@ def test_prepared_statements_are_made_again_on_a_new_session(client):
     for path in paths:
         assert client.get(path).status_code == 200
     pid = connection.connection.info.backend_pid
-    settings_dict = connection.settings_dict
-    with psycopg.connect(
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        dbname=settings_dict["NAME"],
-        autocommit=True,
-    ) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    terminate(pid)
 
     for path in paths:
         # What the start of every request does (the test client skips it).
