@@ -445,6 +445,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         database_url = prepare_smoke(database_url)
         args.rounds, args.duration = 2, 1
     binary = ensure_wrk()
+    # Production settings serve static files from the collected manifest;
+    # without it every page would be a 500.
+    subprocess.run(  # noqa: S603
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=server_env(database_url),
+        check=True,
+    )
     if args.scale or args.smoke:
         from bench import scale
 
@@ -479,12 +487,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             {**env, "DJANGO_SETTINGS_MODULE": "bench.uncached_settings"},
         ),
     }
-    subprocess.run(  # noqa: S603
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
     slug = pick_claim(database_url)
     total = claim_count(database_url)
     with running(list(servers.values())):

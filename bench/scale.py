@@ -192,6 +192,7 @@ def main(
     with psycopg.connect(database_url) as connection:
         total = connection.execute("SELECT count(*) FROM claims_claim").fetchone()[0]
     print(f"\n== Goals 4–7 on {total:,} claims ==")
+    failed_under_load = 0
 
     terms = claim_terms(database_url)
     print("\n4. Search: the plan of each query (scans only)")
@@ -280,6 +281,7 @@ def main(
             rate, p99, errors = wrk(
                 binary, server.url + path, load_seconds, connections * 4, {}
             )
+            failed_under_load += errors
             # our own reading of the counter is one session
             opened = sessions(database_url) - before - 1
             requests = rate * load_seconds
@@ -308,3 +310,5 @@ def main(
         "peak worker memory, large / small (goal ≤ 1.5): "
         f"{peaks['large'] / peaks['small']:.2f}×"
     )
+    if failed_under_load:
+        raise SystemExit(f"{failed_under_load} requests failed under load")

@@ -9,6 +9,9 @@
 #   SCHEMATHESIS_MAX_EXAMPLES  cases per operation and phase (default 100)
 #   SCHEMATHESIS_SEED          a seed, to repeat a run (default: random)
 #   SCHEMATHESIS_PHASES        default examples,coverage,fuzzing,stateful
+#
+# Extra arguments go to `st run`, e.g. to fuzz one operation again:
+#   bash scripts/fuzz.sh --include-path /api/v1/claims/ --include-method POST
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements-dev.txt
@@ -56,4 +59,5 @@ st run "http://127.0.0.1:$port/api/v1/schema/?format=json" \
   "${seed[@]}" \
   --workers "${SCHEMATHESIS_WORKERS:-2}" \
   --request-timeout 30 \
-  --report junit --report-dir "$report_dir"
+  --report junit --report-dir "$report_dir" \
+  "$@"
