@@ -94,7 +94,9 @@ def release() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def _last_change_sql() -> str:
+    """Built once per process: the audited tables do not change while it runs."""
     tables = [model.history.model._meta.db_table for model in HISTORIED]
     quote = connection.ops.quote_name
     union = " UNION ALL ".join(
