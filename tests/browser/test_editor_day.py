@@ -44,11 +44,12 @@ def sign_out(page) -> None:
 def autocomplete(page, field_id: str, term: str, choice: str) -> None:
     """Pick ``choice`` in the admin's select2 autocomplete for ``field_id``.
 
-    Each step waits for its results, so no search is cut short by the next.
+    Each step waits until its results have arrived in full, so select2 never
+    aborts a search still in flight when the next one starts.
     """
-    with page.expect_response(lambda r: "/admin/autocomplete/" in r.url):
+    with page.expect_request_finished(lambda r: "/admin/autocomplete/" in r.url):
         page.locator(f"#{field_id} + .select2 .select2-selection").click()
-    with page.expect_response(lambda r: "term=" in r.url):
+    with page.expect_request_finished(lambda r: "term=" in r.url):
         page.locator(".select2-container--open .select2-search__field").fill(term)
     page.locator(".select2-results__option", has_text=choice).first.click()
 
