@@ -7,6 +7,7 @@ on, or its PostgreSQL backend is terminated.
 
 import logging
 import socket
+import time
 
 import psycopg
 import pytest
@@ -15,6 +16,7 @@ from django.test import Client
 
 from tests.factories import PublishedClaimFactory
 from verifier.middleware import RequestIdFilter
+from verifier.postgresql.base import has_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -206,12 +208,74 @@ def test_prepared_statements_are_made_again_on_a_new_session(client):
     connection = connections["default"]
     for path in paths:
         assert client.get(path).status_code == 200
-    pid = connection.connection.info.backend_pid
-    terminate(pid)
+    pid = end_session(connection)
 
     for path in paths:
         # What the start of every request does (the test client skips it).
         connection.close_if_unusable_or_obsolete()
         assert client.get(path).status_code == 200, path
 
+    assert connection.connection.info.backend_pid != pid
+
+
+def last_statement(pid: int) -> str:
+    """The last statement session ``pid`` ran, as the server saw it."""
+    settings_dict = connections["default"].settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as admin:
+        row = admin.execute(
+            "SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]
+        ).fetchone()
+    return row[0]
+
+
+def test_the_health_check_of_a_live_connection_sends_nothing():
+    connection = connections["default"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'last words'")
+    pid = connection.connection.info.backend_pid
+
+    assert connection.is_usable()
+
+    assert last_statement(pid) == "SELECT 'last words'"
+
+
+def end_session(connection) -> int:
+    """End the connection's session and wait until its socket says so."""
+    pid = connection.connection.info.backend_pid
+    terminate(pid)
+    deadline = time.monotonic() + 5
+    while not has_input(connection.connection.fileno()):
+        assert time.monotonic() < deadline, "the server never hung up"
+        time.sleep(0.005)
+    return pid
+
+
+def test_the_health_check_sees_a_session_the_server_ended():
+    connection = connections["default"]
+    connection.ensure_connection()
+    assert connection.is_usable()
+
+    end_session(connection)
+
+    assert not connection.is_usable()
+    connection.close()
+
+
+def test_after_a_session_ends_the_next_request_reconnects_without_an_error(client):
+    """Between requests the server ends the session: the next request's health
+    check notices before any query fails, so no reader sees a 503."""
+    claim = PublishedClaimFactory()
+    connection = connections["default"]
+    assert client.get(claim.get_absolute_url()).status_code == 200
+    pid = end_session(connection)
+
+    # What the start of every request does (the test client skips it).
+    connection.close_if_unusable_or_obsolete()
+    assert client.get(f"/api/v1/claims/{claim.slug}/").status_code == 200
     assert connection.connection.info.backend_pid != pid

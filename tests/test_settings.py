@@ -119,6 +119,6 @@ def test_project_wide_defaults(name, expected):
 def test_database_connections_are_health_checked_and_reused():
     database = settings.DATABASES["default"]
 
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "verifier.postgresql"
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["CONN_MAX_AGE"] > 0

@@ -144,6 +144,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that sends nothing to a server
+    # that has not hung up (verifier/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "verifier.postgresql"
     # An unreachable server fails a request within seconds (a 503 to retry),
     # well before gunicorn's 30 s worker timeout would kill the worker.
     options = DATABASES["default"].setdefault("OPTIONS", {})
