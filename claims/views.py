@@ -39,6 +39,7 @@ from django.views.decorators.http import condition, require_safe
 from sources.models import Document, Reliability, Source, SourceKind
 
 from .api.documents import execute_prepared
+from .claim_page import published_claim_for_page
 from .models import (
     Claim,
     ClaimLink,
@@ -691,7 +692,18 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             as_of = parse_as_of(raw)
         except ValueError as error:
             return bad_request(request, str(error))
-    claim = get_object_or_404(Claim.objects.published().for_page(), slug=slug)
+    claim = published_claim_for_page(slug)
+    if claim is None:
+        raise Http404("No claim matches the given query.")
+    return render(
+        request, "claims/claim_detail.html", claim_page_context(request, claim, as_of)
+    )
+
+
+def claim_page_context(
+    request: HttpRequest, claim: Claim, as_of: datetime.date | None
+) -> dict[str, Any]:
+    """What the claim page's template shows of ``claim`` (loaded ``for_page``)."""
     page = snapshot(claim, as_of)
     context = {
         "claim": claim,
@@ -705,7 +717,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if as_of is None:
         # A past day's page is a record, not the current review.
         context["json_ld"] = json_ld(claim_review(request, claim, page))
-    return render(request, "claims/claim_detail.html", context)
+    return context
 
 
 # Events, sources, places ---------------------------------------------------
