@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 from django.db import connection, models
 
-from claims.api.documents import execute_prepared
 from claims.models import (
     Claim,
     ClaimLink,
@@ -33,6 +32,7 @@ from claims.models import (
     StatusChange,
 )
 from sources.models import Document, Source
+from verifier.postgresql.prepared import execute_prepared
 
 M = TypeVar("M", bound=models.Model)
 

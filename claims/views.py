@@ -37,8 +37,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import condition, require_safe
 
 from sources.models import Document, Reliability, Source, SourceKind
+from verifier.postgresql.prepared import execute_prepared
 
-from .api.documents import execute_prepared
 from .claim_page import published_claim_for_page
 from .models import (
     Claim,

@@ -157,6 +157,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options["options"] = (
             f"{options.get('options', '')} -c statement_timeout={statement_timeout}"
         ).strip()
+# The API's and the pages' hottest statements are prepared once per database
+# session (verifier/postgresql/prepared.py). Off behind a transaction-pooling
+# proxy (PgBouncer in transaction mode), which shares sessions between clients.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

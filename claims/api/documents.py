@@ -13,14 +13,14 @@ quickstart) get the same JSON from rows, built in Python
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 from django.db import connection
 
 from claims.models import Claim, Status, sees_drafts
+from verifier.postgresql.prepared import execute_prepared
 
 from .serializers import claim_detail_data, claim_list_data
 
@@ -151,10 +151,7 @@ SELECT c.id, c.version, left(({_CLAIM})::text, -1) || ',"links":' || (
 
 
 # Planning these statements takes about twice as long as running them, so each
-# connection prepares them once (PREPARE is per session and outlives
-# transactions). Not for a transaction-pooling proxy, which would hand the
-# session's prepared statements to another client's connection.
-_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+# connection prepares them once (verifier.postgresql.prepared).
 _STATEMENTS = {
     "verifier_claim_list": (
         "bigint[]",
@@ -176,32 +173,6 @@ def _execute(name: str, *params: object) -> tuple | None:
     """Run the prepared statement ``name``; the first row of its answer."""
     types, sql = _STATEMENTS[name]
     return execute_prepared(name, types, sql, *params)
-
-
-def execute_prepared(name: str, types: str, sql: str, *params: object) -> tuple | None:
-    """Run ``sql`` (``$1``… placeholders of ``types``), prepared as ``name`` on
-    the connection's first use; the first row of its answer. PostgreSQL only.
-
-    ``sql`` must be built from constants, never from input.
-    """
-    placeholders = ", ".join(["%s"] * len(params))
-    execute = f"EXECUTE {name} ({placeholders})" if params else f"EXECUTE {name}"
-    # The session is looked up once the cursor exists: opening the request's
-    # first cursor runs the connection health check, which may replace a
-    # broken session with a new one that has prepared nothing yet.
-    with connection.cursor() as cursor:
-        session = connection.connection
-        prepared = _PREPARED.setdefault(session, set())
-        if name not in prepared:
-            # Straight on the session: preparing is not a query of the request.
-            session.execute(
-                f"PREPARE {name} ({types}) AS {sql}"
-                if types
-                else f"PREPARE {name} AS {sql}"
-            )
-            prepared.add(name)
-        cursor.execute(execute, params)
-        return cursor.fetchone()
 
 
 def claim_list_json(claims: Sequence[Claim]) -> orjson.Fragment | list:
