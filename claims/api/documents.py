@@ -20,7 +20,7 @@ import orjson
 from django.db import connection
 
 from claims.models import Claim, Status, sees_drafts
-from verifier.postgresql.prepared import execute_prepared
+from verifier.postgresql.prepared import execute_prepared, fetch_prepared
 
 from .serializers import claim_detail_data, claim_list_data
 
@@ -162,6 +162,13 @@ _STATEMENTS = {
         "SELECT id, version FROM claims_claim WHERE slug = $1 "
         "AND ($2 OR visibility = 'published')",
     ),
+    # The list's default page (no parameters): the keys its ETag is made of,
+    # in the order and visibility of ClaimViewSet's page query.
+    "verifier_claim_first_page": (
+        "boolean, integer",
+        "SELECT id, version FROM claims_claim WHERE ($1 OR visibility = 'published') "
+        "ORDER BY updated_at DESC, id DESC LIMIT $2",
+    ),
     "verifier_claim_detail": (
         "text, boolean",
         _DETAIL_SQL.replace("%(slug)s", "$1").replace("%(drafts)s", "$2"),
@@ -184,6 +191,20 @@ def claim_list_json(claims: Sequence[Claim]) -> orjson.Fragment | list:
         return claim_list_data(claims)
     ids = [claim.pk for claim in claims]
     return orjson.Fragment(_execute("verifier_claim_list", ids)[0])
+
+
+def first_page_versions(
+    user: AbstractBaseUser | AnonymousUser, size: int
+) -> list[tuple[int, int]] | None:
+    """The ids and versions of the claims on the list's default first page
+    (``size`` claims, newest change first), as ``user`` sees it, in one
+    prepared statement; ``None`` elsewhere than on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return None
+    types, sql = _STATEMENTS["verifier_claim_first_page"]
+    return fetch_prepared(
+        "verifier_claim_first_page", types, sql, sees_drafts(user), size
+    )
 
 
 def claim_version(slug: str, user: AbstractBaseUser | AnonymousUser) -> Claim | None:

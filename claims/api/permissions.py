@@ -79,12 +79,12 @@ def etag_matches(header: str | None, claim: Claim) -> bool:
     return False
 
 
-def page_etag(url: str, claims: Iterable[Claim]) -> str:
-    """The ETag of a page of claims: which claims, at which versions, read
-    from which URL (the page's links depend on it)."""
+def page_etag(url: str, versions: Iterable[tuple[int, int]]) -> str:
+    """The ETag of a page of claims: which claims, at which versions (``(id,
+    version)`` pairs), read from which URL (the page's links depend on it)."""
     digest = hashlib.blake2b(url.encode(), digest_size=16)
-    for claim in claims:
-        digest.update(b"%d.%d;" % (claim.pk, claim.version))
+    for pk, version in versions:
+        digest.update(b"%d.%d;" % (pk, version))
     return f'"{digest.hexdigest()}"'
 
 

@@ -2,8 +2,13 @@
 query; a changed, added or hidden claim, or another page, is a new ETag."""
 
 import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from tests.factories import PublishedClaimFactory, StatementFactory
+from claims.models import Claim
+from tests.factories import ClaimFactory, PublishedClaimFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +85,61 @@ def test_a_page_without_filters_is_the_page_with_an_unknown_parameter(api, world
 
     assert unknown.status_code == 200
     assert unknown.json()["results"] == plain.json()["results"]
+
+
+@pytest.fixture
+def crowded(world):
+    """More claims than a page holds, many changed at the same instant, and
+    drafts among them: the first page's order and visibility both matter."""
+    claims = [PublishedClaimFactory() for _ in range(55)]
+    claims += [ClaimFactory() for _ in range(5)]
+    moment = timezone.now()
+    Claim.objects.filter(pk__in=[claim.pk for claim in claims[::2]]).update(
+        updated_at=moment
+    )
+    return claims
+
+
+@pytest.mark.parametrize("role", [None, "editor"])
+def test_the_default_pages_304_matches_the_etag_of_its_200(api, crowded, role, request):
+    client = api(request.getfixturevalue(role) if role else None)
+    etag = client.get(LIST)["ETag"]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    # Besides the token's and the throttle's: the page's ids and versions.
+    data = [
+        query["sql"]
+        for query in queries.captured_queries
+        if not any(
+            table in query["sql"]
+            for table in ("knox_authtoken", "auth_user", "verifier_ratecounter")
+        )
+    ]
+    assert data == [
+        f"EXECUTE verifier_claim_first_page ({'true' if role else 'false'}, 50)"
+    ]
+
+
+def test_the_default_page_is_a_200_once_a_claim_on_it_changes(api, crowded):
+    etag = api().get(LIST)["ETag"]
+    newest = Claim.objects.published().order_by("-updated_at", "-id").first()
+    Claim.objects.filter(pk=newest.pk).update(version=F("version") + 1)
+
+    response = api().get(LIST, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    assert api().get(LIST, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_the_default_pages_304_is_the_same_without_prepared_statements(
+    api, crowded, settings
+):
+    etag = api().get(LIST)["ETag"]
+    settings.DATABASE_PREPARED_STATEMENTS = False
+
+    assert api().get(LIST, HTTP_IF_NONE_MATCH=etag).status_code == 304

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -28,10 +29,25 @@ def execute_prepared(name: str, types: str, sql: str, *params: object) -> tuple 
 
     ``sql`` must be built from constants, never from input.
     """
+    return _run(name, types, sql, params, lambda cursor: cursor.fetchone())
+
+
+def fetch_prepared(name: str, types: str, sql: str, *params: object) -> list[tuple]:
+    """``execute_prepared``, returning every row of the answer."""
+    return _run(name, types, sql, params, lambda cursor: cursor.fetchall())
+
+
+def _run(
+    name: str,
+    types: str,
+    sql: str,
+    params: tuple[object, ...],
+    fetch: Callable[[Any], Any],
+) -> Any:
     if not settings.DATABASE_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             cursor.execute(_with_named_parameters(sql), _named(params))
-            return cursor.fetchone()
+            return fetch(cursor)
     placeholders = ", ".join(["%s"] * len(params))
     execute = f"EXECUTE {name} ({placeholders})" if params else f"EXECUTE {name}"
     # The session is looked up once the cursor exists: opening the request's
@@ -49,7 +65,7 @@ def execute_prepared(name: str, types: str, sql: str, *params: object) -> tuple 
             )
             prepared.add(name)
         cursor.execute(execute, params)
-        return cursor.fetchone()
+        return fetch(cursor)
 
 
 def _with_named_parameters(sql: str) -> str:
