@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import secrets
 import statistics
 import sys
 import time
@@ -38,18 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "verifier.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-        "API_THROTTLE_ANON": "1000000/second",
-        "API_THROTTLE_USER": "1000000/second",
-    }
-)
+from bench.run import server_env  # noqa: E402 (the project is on the path now)
 
 
 def layers(slug: str) -> dict[str, Callable[[], object]]:
@@ -122,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(
             "Set DATABASE_URL to a benchmark database (bench/generate.py)."
         )
+    # The settings the benchmark's servers run with: production, no throttling.
+    os.environ.update(server_env(os.environ["DATABASE_URL"]))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "verifier.settings"
 
     import django
 

@@ -46,9 +46,9 @@ def client():
     return Client(raise_request_exception=False)
 
 
-def terminate(pid: int) -> None:
-    """End the PostgreSQL session ``pid`` from another connection, as a
-    restart, a failover or an administrator would."""
+def as_administrator(sql: str, *params: object) -> tuple | None:
+    """Run ``sql`` on a connection of its own, as an administrator would; the
+    first row of its answer."""
     settings_dict = connections["default"].settings_dict
     with psycopg.connect(
         host=settings_dict["HOST"],
@@ -57,7 +57,13 @@ def terminate(pid: int) -> None:
         dbname=settings_dict["NAME"],
         autocommit=True,
     ) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return admin.execute(sql, params).fetchone()
+
+
+def terminate(pid: int) -> None:
+    """End the PostgreSQL session ``pid`` from another connection, as a
+    restart, a failover or an administrator would."""
+    as_administrator("SELECT pg_terminate_backend(%s)", pid)
 
 
 def assert_api_unavailable(response) -> None:
@@ -220,18 +226,7 @@ def test_prepared_statements_are_made_again_on_a_new_session(client):
 
 def last_statement(pid: int) -> str:
     """The last statement session ``pid`` ran, as the server saw it."""
-    settings_dict = connections["default"].settings_dict
-    with psycopg.connect(
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        dbname=settings_dict["NAME"],
-        autocommit=True,
-    ) as admin:
-        row = admin.execute(
-            "SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]
-        ).fetchone()
-    return row[0]
+    return as_administrator("SELECT query FROM pg_stat_activity WHERE pid = %s", pid)[0]
 
 
 def test_the_health_check_of_a_live_connection_sends_nothing():
