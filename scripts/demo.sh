@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run Verifier with the demo data on http://127.0.0.1:8000.
 # Zero setup: a SQLite file (db.sqlite3) unless DATABASE_URL is set.
+#   ADDRESS  where to serve (default 127.0.0.1:8000)
+#   VENV     the virtual environment to create or reuse (default .venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements.txt
@@ -8,5 +10,20 @@ export DEBUG="${DEBUG:-1}"
 python manage.py migrate --noinput
 python manage.py load_demo
 address="${ADDRESS:-127.0.0.1:8000}"
-python manage.py demo_accounts --url "http://$address/admin/"
+accounts=$(python manage.py demo_accounts --url "http://$address/admin/")
+
+# The sign-in lines come last, once the server answers, so they are not lost
+# above its start-up messages. The watcher gives up when the server is gone.
+server=$$
+(
+  for _ in $(seq 600); do
+    kill -0 "$server" 2>/dev/null || exit 0
+    if python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+      "http://$address/healthz" 2>/dev/null; then
+      printf '\n%s\n\n' "$accounts"
+      exit 0
+    fi
+    sleep 0.2
+  done
+) &
 exec python manage.py runserver "$address"
