@@ -33,6 +33,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from sources.models import Document, Source, validate_string_list
+from verifier.encoders import UnicodeJSONEncoder
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -142,6 +143,7 @@ class Place(models.Model):
     )
     alternate_names = models.JSONField(
         default=list,
+        encoder=UnicodeJSONEncoder,
         blank=True,
         validators=[validate_string_list],
         help_text="Other names and transliterations: Demydivka, Демидовка.",
