@@ -360,8 +360,14 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         Zelensky). Elsewhere (the SQLite quickstart): substrings.
         The result carries ``search_rank``, 1 for the best match.
         """
+        # Neither database takes NUL or text that is not UTF-8 (a lone
+        # surrogate); nothing stored contains them.
+        text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
         if connection.vendor == "postgresql":
             ids = _search_ids(text, published_only=published_only, limit=limit)
+        elif not text.strip():
+            # As on PostgreSQL, where a query of no words matches nothing.
+            ids = []
         else:
             matches = Claim.objects.filter(
                 Q(text__icontains=text)
@@ -449,8 +455,6 @@ _SEARCH_OPERATORS = re.compile(r'"|(^|\s)-\S|\sor\s', re.IGNORECASE)
 
 
 def _search_ids(text: str, *, published_only: bool, limit: int) -> list[int]:
-    # PostgreSQL refuses NUL and text that is not UTF-8 (a lone surrogate).
-    text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
     with connection.cursor() as cursor:
         cursor.execute(
             *_exact_statement(text, published_only=published_only, limit=limit)
