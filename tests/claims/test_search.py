@@ -192,6 +192,8 @@ def test_drafts_only_when_asked():
         "a\x00b",
         "\x00",
         "   ",
+        "%",
+        "_",
         "\ud800lone surrogate",
         "x" * 5000,
         "!!! & | :* <-> ( ) '",

@@ -34,9 +34,15 @@ TERMS = {
     "Demidovka": PLACE_LATIN,
     "Зеленський": ZELENSKY,
     "Zelensky": ZELENSKY,
+    # Case is ignored in every script, not only in Latin letters.
+    "демидовка": PLACE_CYRILLIC,
+    "ЗЕЛЕНСЬКИЙ": ZELENSKY,
+    "zelensky": ZELENSKY,
 }
 # Staff see drafts in the admin; the public index and the API hide them.
-DRAFTS = {"Зеленський": {REGIMENT}, "Zelensky": {REGIMENT}}
+DRAFTS = {
+    term: {REGIMENT} for term in TERMS if term.lower() in {"зеленський", "zelensky"}
+}
 
 
 @pytest.fixture
