@@ -357,7 +357,8 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         among themselves. When no claim matches, each word is swapped for the
         close words of the documents' vocabulary (trigram similarity), which
         forgives transliterations and small misspellings (Zelenskiy finds
-        Zelensky). Elsewhere (the SQLite quickstart): substrings.
+        Zelensky). Elsewhere (the SQLite quickstart): substrings, ignoring
+        case in any script (``verifier/sqlite.py``).
         The result carries ``search_rank``, 1 for the best match.
         """
         # Neither database takes NUL or text that is not UTF-8 (a lone
