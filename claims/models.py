@@ -33,6 +33,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from sources.models import Document, Source, validate_string_list
+from verifier.encoders import UnicodeJSONEncoder
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -142,6 +143,7 @@ class Place(models.Model):
     )
     alternate_names = models.JSONField(
         default=list,
+        encoder=UnicodeJSONEncoder,
         blank=True,
         validators=[validate_string_list],
         help_text="Other names and transliterations: Demydivka, Демидовка.",
@@ -355,11 +357,18 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         among themselves. When no claim matches, each word is swapped for the
         close words of the documents' vocabulary (trigram similarity), which
         forgives transliterations and small misspellings (Zelenskiy finds
-        Zelensky). Elsewhere (the SQLite quickstart): substrings.
+        Zelensky). Elsewhere (the SQLite quickstart): substrings, ignoring
+        case in any script (``verifier/sqlite.py``).
         The result carries ``search_rank``, 1 for the best match.
         """
+        # Neither database takes NUL or text that is not UTF-8 (a lone
+        # surrogate); nothing stored contains them.
+        text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
         if connection.vendor == "postgresql":
             ids = _search_ids(text, published_only=published_only, limit=limit)
+        elif not text.strip():
+            # As on PostgreSQL, where a query of no words matches nothing.
+            ids = []
         else:
             matches = Claim.objects.filter(
                 Q(text__icontains=text)
@@ -447,8 +456,6 @@ _SEARCH_OPERATORS = re.compile(r'"|(^|\s)-\S|\sor\s', re.IGNORECASE)
 
 
 def _search_ids(text: str, *, published_only: bool, limit: int) -> list[int]:
-    # PostgreSQL refuses NUL and text that is not UTF-8 (a lone surrogate).
-    text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
     with connection.cursor() as cursor:
         cursor.execute(
             *_exact_statement(text, published_only=published_only, limit=limit)

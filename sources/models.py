@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from verifier.encoders import UnicodeJSONEncoder
+
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 
@@ -62,6 +64,7 @@ class Source(models.Model):
     affiliation = models.CharField(max_length=20, choices=Affiliation.choices)
     aliases = models.JSONField(
         default=list,
+        encoder=UnicodeJSONEncoder,
         blank=True,
         validators=[validate_string_list],
         help_text="Other spellings, in any language and script: Zelenskyy, Зеленський.",

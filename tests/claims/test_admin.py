@@ -162,6 +162,7 @@ def demo(db):
     call_command("load_demo", verbosity=0)
 
 
+@pytest.mark.sqlite
 @pytest.mark.parametrize(
     ("term", "expected"),
     [
@@ -187,6 +188,7 @@ def test_search_covers_text_quotes_sources_and_places_in_any_spelling(
     assert expected in response.text.replace("&#x27;", "'")
 
 
+@pytest.mark.sqlite
 def test_search_in_quotes(client, editor):
     StatementFactory(quote="Ми звільнили село.", claim__text="A village was freed.")
     client.force_login(editor)

@@ -1,6 +1,7 @@
 """The demo dataset is true to the seed article and loads exactly once."""
 
 import hashlib
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -106,6 +107,32 @@ def test_running_it_twice_changes_nothing():
 
     assert snapshot() == before
     assert "Already loaded: 0 records created." in output
+
+
+def test_demo_claims_tell_the_time_of_their_story(client):
+    """A demo claim was last changed by its story's last step (March–April
+    2025), not when the command ran; its parts and its feed entries too."""
+    load_demo()
+
+    listed = client.get("/api/v1/claims/", {"page_size": 100}).json()["results"]
+    claim = client.get("/api/v1/claims/fighting-in-demidovka/").json()
+    page = client.get("/claims/ukrainian-forces-operating-in-belgorod-region/")
+    feed = client.get("/feed/")
+
+    assert {row["updated_at"][:7] for row in listed} <= {"2025-03", "2025-04"}
+    assert [row["slug"] for row in listed][:2] == [
+        "ukrainian-forces-operating-in-belgorod-region",
+        "all-ukrainian-incursions-into-belgorod-repelled",
+    ]
+    # Its last verdict, when it was published on 22 March.
+    assert claim["updated_at"].startswith("2025-03-22T10:00")
+    statements = client.get("/api/v1/statements/", {"claim": claim["id"]}).json()
+    assert {row["created_at"][:10] for row in statements["results"]} == {"2025-03-18"}
+    assert '<time datetime="2025-04-08T12:00:00+00:00">8 April 2025</time>' in page.text
+    assert set(re.findall(r"<updated>(\d{4}-\d\d)", feed.text)) <= {
+        "2025-03",
+        "2025-04",
+    }
 
 
 def test_demo_accounts_get_fresh_random_passwords_every_run():

@@ -109,6 +109,7 @@ def test_index_filters_by_status_event_source_grade_and_place(client):
     assert shown("place=region") == {"In the village."}
 
 
+@pytest.mark.sqlite
 def test_search_finds_claims_by_text_quote_and_source_alias_in_cyrillic(client, demo):
     html = text_of(client.get("/", {"q": "Зеленський"}))
 

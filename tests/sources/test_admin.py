@@ -44,6 +44,7 @@ def test_sources_show_grade_aliases_and_what_they_asserted_and_denied(client, ed
     )
 
 
+@pytest.mark.sqlite
 @pytest.mark.parametrize("term", ["Зеленський", "zelenskyy", "Volodymyr"])
 def test_sources_are_found_by_any_alias(client, editor, term):
     SourceFactory(name="Volodymyr Zelensky", aliases=["Zelenskyy", "Зеленський"])
@@ -88,6 +89,7 @@ def test_documents_are_found_by_digest_and_filtered_by_archive(client, editor):
     assert 'target="_blank">example.org</a>' in by_digest.text
 
 
+@pytest.mark.sqlite
 @pytest.mark.parametrize("term", ["Демидовка", "demydivka"])
 def test_places_are_found_by_alternate_names(client, editor, term):
     region = PlaceFactory(name="Belgorod region", kind="region")
