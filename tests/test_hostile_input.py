@@ -302,12 +302,7 @@ def test_hostile_lookups_are_refused_cleanly(world, token, operation):
             HTTP_IF_MATCH="*",
         )
         assert_clean(response)
-        refusals = {400, 404, 405}
-        if "." in segment:
-            # "0.0" reads as the lookup "0" with the format suffix ".0" (DRF's
-            # router allows "/claims/<slug>.json"): an unknown format, a 406.
-            refusals.add(406)
-        assert response.status_code in refusals
+        assert response.status_code in {400, 404, 405}
 
     check()
 

@@ -14,12 +14,25 @@ from typing import TYPE_CHECKING, Any
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import filters, negotiation, pagination, permissions, serializers
-from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework import (
+    filters,
+    negotiation,
+    pagination,
+    parsers,
+    permissions,
+    serializers,
+)
+from rest_framework.exceptions import (
+    NotAcceptable,
+    NotFound,
+    ParseError,
+    ValidationError,
+)
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
@@ -152,13 +165,112 @@ class RolePermission(permissions.DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
+# Deeper than any body the API takes, and far from Python's recursion limit,
+# which the parser and everything that walks its result would otherwise reach.
+MAX_JSON_DEPTH = 32
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; a body nested deeper than ``MAX_JSON_DEPTH`` is a
+    400, not a ``RecursionError``."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> Any:
+        too_deep = ParseError(
+            f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels."
+        )
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise too_deep from None
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise too_deep
+        return data
+
+
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:
+            pending.extend((item, depth + 1) for item in value)
+    return deepest
+
+
 class CursorPagination(pagination.CursorPagination):
-    """Keyset pages: stable while rows are added, and no ``COUNT(*)``."""
+    """Keyset pages: stable while rows are added, and no ``COUNT(*)``.
+
+    A ``page_size`` out of range and a cursor this API did not write are each
+    a 400 naming the parameter, never a page of another size or a 500.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ("-id",)
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not (
+            1 <= int(raw) <= self.max_page_size
+        ):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(raw)
+
+    def decode_cursor(self, request: Request) -> pagination.Cursor | None:
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            raise self._invalid_cursor() from None
+        if cursor is not None and "\x00" in (cursor.position or ""):
+            raise self._invalid_cursor()
+        return cursor
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: APIView | None = None
+    ) -> list | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            # A cursor decodes to any text: one that is not a value of the
+            # ordering field fails as the page's query is built.
+            if not request.query_params.get(self.cursor_query_param):
+                raise
+            raise self._invalid_cursor() from None
+
+    def _invalid_cursor(self) -> ValidationError:
+        return ValidationError(
+            {
+                self.cursor_query_param: [
+                    "Not a cursor of this list: use the next or previous link "
+                    "of a page as it is."
+                ]
+            }
+        )
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 class OrderingFilter(filters.OrderingFilter):

@@ -1,0 +1,190 @@
+"""Query parameters, lookups and bodies as a client generated from the schema,
+or written by hand, sends them: each bad one is a 400 naming it, never a
+silently different answer, and never a server error."""
+
+import base64
+import json
+
+import pytest
+from django.test import Client
+from knox.models import AuthToken
+
+from tests.claims.conftest import World
+from tests.openapi import operations
+from tests.test_api_errors import assert_problem
+
+pytestmark = pytest.mark.django_db
+
+LISTS = [
+    op.path
+    for op in operations()
+    if op.method == "get" and any(p["name"] == "cursor" for p in op.query_parameters)
+]
+
+
+@pytest.fixture
+def world(reviewer) -> World:
+    return World(reviewer)
+
+
+@pytest.fixture
+def token(superuser) -> str:
+    _, token = AuthToken.objects.create(user=superuser)
+    return token
+
+
+def cursor(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+# Cursors and page sizes -------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("tampered", ["o=x", "o=-1", "r=x", "p=\x00"])
+def test_a_tampered_cursor_is_a_400_naming_it(world, path, tampered):
+    response = Client().get(path, {"cursor": cursor(tampered)})
+
+    body = assert_problem(response, 400, "invalid")
+    assert "cursor" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/statements/",
+        "/api/v1/evidence/",
+        "/api/v1/links/",
+        "/api/v1/claims/",
+        "/api/v1/events/",
+        "/api/v1/documents/",
+    ],
+)
+@pytest.mark.parametrize("position", ["abc", "2025-13-45", "99999999999999999999"])
+def test_a_cursor_position_of_the_wrong_type_is_a_400_naming_it(world, path, position):
+    response = Client().get(path, {"cursor": cursor(f"p={position}")})
+
+    if response.status_code == 200:
+        # A number is a valid position among ids (an empty page), not a moment.
+        assert position.isdigit()
+        assert path in {"/api/v1/statements/", "/api/v1/evidence/", "/api/v1/links/"}
+        return
+    assert "cursor" in assert_problem(response, 400, "invalid")["errors"]
+
+
+def test_a_cursor_that_is_not_base64_is_a_400_naming_it(world):
+    response = Client().get("/api/v1/statements/", {"cursor": "not base64!"})
+
+    assert "cursor" in assert_problem(response, 400, "invalid")["errors"]
+
+
+def test_a_cursor_from_a_page_still_works(world, api):
+    first = api().get("/api/v1/statements/", {"page_size": 1}).json()
+
+    second = api().get(first["next"])
+
+    assert second.status_code == 200
+    assert second.json()["results"][0]["id"] != first["results"][0]["id"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("size", ["0", "101", "1000", "-1", "abc", "1.5", "", "1e2"])
+def test_a_page_size_outside_1_to_100_is_a_400_naming_it(path, size):
+    response = Client().get(path, {"page_size": size})
+
+    assert "page_size" in assert_problem(response, 400, "invalid")["errors"]
+
+
+@pytest.mark.parametrize("size", [1, 100])
+def test_a_page_size_from_1_to_100_is_served(world, api, size):
+    response = api().get("/api/v1/places/", {"page_size": size})
+
+    assert response.status_code == 200
+    assert 1 <= len(response.json()["results"]) <= size
+
+
+def test_the_schema_bounds_the_page_size():
+    for op in operations():
+        for parameter in op.query_parameters:
+            if parameter["name"] == "page_size":
+                assert parameter["schema"]["minimum"] == 1
+                assert parameter["schema"]["maximum"] == 100
+
+
+# Format suffixes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/claims/published-claim/history.json",
+        "/api/v1/claims/published-claim/history.json/",
+        "/api/v1/claims/export.csv",
+        "/api/v1/claims/published-claim/status.json",
+        "/api/v1/claims/published-claim.json",
+        "/api/v1/claims.json",
+    ],
+)
+def test_a_format_suffix_is_no_address(world, path):
+    assert_problem(Client().get(path), 404, "not_found")
+
+
+def test_the_export_format_is_a_query_parameter(world):
+    response = Client().get("/api/v1/claims/export/", {"format": "jsonl"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/jsonl")
+
+
+# Nested bodies ------------------------------------------------------------------
+
+WRITES = [op for op in operations() if op.has_body]
+
+
+def _concrete(path: str, world: World) -> str:
+    from tests.test_hostile_input import concrete
+
+    return concrete(path, world) if "{" in path else path
+
+
+@pytest.mark.parametrize("depth", [100_000, 5_000, 990, 33])
+@pytest.mark.parametrize("operation", WRITES, ids=str)
+def test_a_deeply_nested_body_is_a_400(world, token, operation, depth):
+    body = "[" * depth + "]" * depth
+
+    response = Client().generic(
+        operation.method.upper(),
+        _concrete(operation.path, world),
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+        HTTP_IF_MATCH="*",
+    )
+
+    assert_problem(response, 400, "parse_error")
+
+
+def test_a_deeply_nested_sign_in_is_a_400_without_credentials():
+    response = Client().post(
+        "/api/v1/auth/login/", "[" * 100_000, content_type="application/json"
+    )
+
+    assert_problem(response, 400, "parse_error")
+
+
+def test_a_body_nested_as_deep_as_allowed_is_read(world, token):
+    response = Client().post(
+        "/api/v1/sources/",
+        json.dumps(
+            {
+                "name": "Deep",
+                "kind": "media",
+                "affiliation": "other",
+                "aliases": [[[[["x"]]]]],
+            }
+        ),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+
+    assert "aliases" in assert_problem(response, 400, "invalid")["errors"]
