@@ -188,3 +188,87 @@ def test_a_body_nested_as_deep_as_allowed_is_read(world, token):
     )
 
     assert "aliases" in assert_problem(response, 400, "invalid")["errors"]
+
+
+# Unknown and repeated parameters -----------------------------------------------
+
+READS = [op for op in operations() if op.method == "get"]
+
+
+@pytest.mark.parametrize("operation", READS, ids=str)
+def test_an_unknown_query_parameter_is_a_400_naming_it(world, operation):
+    from tests.test_hostile_input import concrete
+
+    response = Client().get(concrete(operation.path, world), {"statuss": "false"})
+
+    assert "statuss" in assert_problem(response, 400, "invalid")["errors"]
+
+
+@pytest.mark.parametrize("operation", READS, ids=str)
+def test_every_documented_parameter_is_taken(world, operation):
+    from tests.test_hostile_input import concrete
+
+    for parameter in operation.query_parameters:
+        response = Client().get(
+            concrete(operation.path, world), {parameter["name"]: ""}
+        )
+
+        assert response.status_code in {200, 400}
+        if response.status_code == 400:
+            errors = response.json()["errors"]
+            assert not any(
+                "Unknown parameter" in m for m in errors.get(parameter["name"], [])
+            )
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/claims/", "event"),
+        ("/api/v1/claims/", "ordering"),
+        ("/api/v1/claims/", "page_size"),
+        ("/api/v1/claims/", "cursor"),
+        ("/api/v1/statements/", "claim"),
+        ("/api/v1/claims/published-claim/history/", "as_of"),
+        ("/api/v1/claims/export/", "format"),
+    ],
+)
+def test_a_single_valued_parameter_given_twice_is_a_400_naming_it(world, path, name):
+    a, b = ("csv", "jsonl") if name == "format" else ("a", "b")
+    response = Client().get(f"{path}?{name}={a}&{name}={b}")
+
+    assert assert_problem(response, 400, "invalid")["errors"][name] == [
+        "Give this parameter once."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "values"),
+    [
+        ("/api/v1/claims/", "status", ["disputed", "unverified"]),
+        ("/api/v1/claims/export/", "status", ["disputed", "unverified"]),
+        ("/api/v1/statements/", "stance", ["asserts", "denies"]),
+        ("/api/v1/statements/", "grade", ["C", "E"]),
+        ("/api/v1/evidence/", "stance", ["supports", "refutes"]),
+        ("/api/v1/links/", "kind", ["contradicts", "supports"]),
+        ("/api/v1/places/", "kind", ["village", "region"]),
+        ("/api/v1/sources/", "grade", ["C", "E"]),
+        ("/api/v1/sources/", "kind", ["person", "government"]),
+    ],
+)
+def test_a_filter_given_twice_means_the_comma_form(world, path, name, values):
+    repeated = Client().get(f"{path}?{name}={values[0]}&{name}={values[1]}")
+    commas = Client().get(f"{path}?{name}={values[0]},{values[1]}")
+    last = Client().get(f"{path}?{name}={values[1]}")
+
+    assert repeated.status_code == 200, repeated.content
+    assert b"".join(repeated) == b"".join(commas)
+    assert b"".join(repeated) != b"".join(last)
+
+
+def test_repeated_filters_are_documented_as_exploded_arrays():
+    for op in operations():
+        for parameter in op.query_parameters:
+            if parameter["schema"].get("type") == "array":
+                assert parameter["explode"] is True
+                assert parameter["style"] == "form"
