@@ -272,3 +272,143 @@ def test_repeated_filters_are_documented_as_exploded_arrays():
             if parameter["schema"].get("type") == "array":
                 assert parameter["explode"] is True
                 assert parameter["style"] == "form"
+
+
+# Lookups and slugs ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resource", "item"),
+    [
+        ("claims", lambda w: w.published),
+        ("events", lambda w: w.event),
+        ("sources", lambda w: w.source),
+        ("places", lambda w: w.village),
+    ],
+)
+def test_a_slugged_object_is_found_by_id_and_by_slug(world, resource, item):
+    found = item(world)
+
+    by_id = Client().get(f"/api/v1/{resource}/{found.pk}/")
+    by_slug = Client().get(f"/api/v1/{resource}/{found.slug}/")
+
+    assert by_id.status_code == 200, by_id.content
+    assert by_id.json() == by_slug.json()
+    assert by_id.json()["id"] == found.pk
+
+
+def test_a_claim_by_id_answers_its_etag_and_its_history(world):
+    claim = world.published
+    etag = Client().get(f"/api/v1/claims/{claim.slug}/")["ETag"]
+
+    response = Client().get(f"/api/v1/claims/{claim.pk}/", HTTP_IF_NONE_MATCH=etag)
+    history = Client().get(f"/api/v1/claims/{claim.pk}/history/")
+
+    assert response.status_code == 304
+    assert history.json()["claim"] == claim.slug
+
+
+def test_a_draft_by_id_is_a_404_for_the_public(world):
+    assert_problem(Client().get(f"/api/v1/claims/{world.draft.pk}/"), 404)
+
+
+def test_an_editor_changes_a_claim_by_its_id(world, api, editor):
+    client = api(editor)
+    etag = client.get(f"/api/v1/claims/{world.draft.pk}/")["ETag"]
+
+    response = client.patch(
+        f"/api/v1/claims/{world.draft.pk}/",
+        {"text": "Reworded by id."},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["slug"] == world.draft.slug
+
+
+@pytest.mark.parametrize(
+    ("resource", "body"),
+    [
+        ("sources", {"name": "ISW", "kind": "think_tank", "affiliation": "other"}),
+        ("places", {"name": "Sudzha", "kind": "town"}),
+        ("events", {"title": "Kursk"}),
+    ],
+)
+def test_an_all_digit_slug_is_refused(api, reviewer, resource, body):
+    response = api(reviewer).post(
+        f"/api/v1/{resource}/", {**body, "slug": "2025"}, format="json"
+    )
+
+    assert "slug" in assert_problem(response, 400, "invalid")["errors"]
+
+
+def test_an_all_digit_claim_slug_is_refused(api, editor):
+    response = api(editor).post(
+        "/api/v1/claims/", {"text": "A claim.", "slug": "123"}, format="json"
+    )
+
+    assert "slug" in assert_problem(response, 400, "invalid")["errors"]
+
+
+def test_the_database_refuses_an_all_digit_slug(db):
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import EventFactory, SourceFactory
+
+    for factory in (SourceFactory, EventFactory):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            factory(slug="2025")
+
+
+def test_a_source_gets_a_slug_from_its_name(api, reviewer):
+    client = api(reviewer)
+    body = {
+        "name": "Institute for the Study of War",
+        "kind": "think_tank",
+        "affiliation": "independent",
+    }
+
+    first = client.post("/api/v1/sources/", body, format="json")
+    second = client.post("/api/v1/sources/", body, format="json")
+
+    assert first.status_code == 201, first.content
+    assert first.json()["slug"] == "institute-for-the-study-of-war"
+    assert second.json()["slug"] == "institute-for-the-study-of-war-2"
+
+
+def test_a_name_of_digits_makes_a_slug_that_is_not_all_digits(api, reviewer):
+    response = api(reviewer).post("/api/v1/events/", {"title": "2025"}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["slug"] == "event-2025"
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        (
+            "sources/source",
+            {
+                "name": "ISW",
+                "kind": "media",
+                "affiliation": "other",
+                "reliability": "B",
+                "aliases": "[]",
+            },
+        ),
+        ("claims/event", {"title": "Kursk"}),
+        (
+            "claims/place",
+            {"name": "Sudzha", "kind": "town", "alternate_names": "[]"},
+        ),
+    ],
+)
+def test_the_admin_refuses_an_all_digit_slug(superuser, model, data):
+    client = Client()
+    client.force_login(superuser)
+
+    response = client.post(f"/admin/{model}/add/", {**data, "slug": "2025"})
+
+    assert response.status_code == 200
+    assert "cannot be only digits" in response.text

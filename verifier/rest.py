@@ -39,6 +39,8 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from verifier.slugs import unique_slug
+
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
@@ -604,3 +606,17 @@ class CleanModelSerializer(serializers.ModelSerializer):
         for name, value in many.items():
             getattr(instance, name).set(value)
         return instance
+
+
+class SlugFromMixin:
+    """A serializer whose object gets a slug made from ``slug_from`` (as a
+    claim's is from its text) when the client gives none."""
+
+    slug_from = "name"
+
+    def create(self, validated_data: dict[str, Any]) -> Model:
+        if not validated_data.get("slug"):
+            validated_data["slug"] = unique_slug(
+                validated_data.get(self.slug_from, ""), model=self.Meta.model
+            )
+        return super().create(validated_data)
