@@ -34,6 +34,7 @@ from simple_history.models import HistoricalRecords
 
 from sources.models import Document, Source, validate_string_list
 from verifier.encoders import UnicodeJSONEncoder
+from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -132,7 +133,9 @@ class PlaceQuerySet(models.QuerySet["Place"]):
 
 class Place(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, validators=[validate_slug_not_all_digits]
+    )
     kind = models.CharField(max_length=20, choices=PlaceKind.choices)
     parent = models.ForeignKey(
         "self",
@@ -166,6 +169,9 @@ class Place(models.Model):
             ),
             models.CheckConstraint(condition=~Q(name=""), name="place_name_not_empty"),
             models.CheckConstraint(condition=~Q(slug=""), name="place_slug_not_empty"),
+            models.CheckConstraint(
+                condition=SLUG_NOT_ALL_DIGITS, name="place_slug_not_all_digits"
+            ),
             models.CheckConstraint(
                 condition=~Q(parent=F("id")), name="place_not_own_parent"
             ),
@@ -216,7 +222,9 @@ class Event(models.Model):
     """What a group of claims is about."""
 
     title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, validators=[validate_slug_not_all_digits]
+    )
     summary = models.TextField(blank=True)
     places = models.ManyToManyField(Place, blank=True, related_name="events")
     starts_on = models.DateField(null=True, blank=True)
@@ -233,6 +241,9 @@ class Event(models.Model):
                 condition=~Q(title=""), name="event_title_not_empty"
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="event_slug_not_empty"),
+            models.CheckConstraint(
+                condition=SLUG_NOT_ALL_DIGITS, name="event_slug_not_all_digits"
+            ),
             models.CheckConstraint(
                 condition=Q(starts_on__isnull=True)
                 | Q(ends_on__isnull=True)
@@ -500,7 +511,9 @@ class Claim(models.Model):
     """One checkable proposition, in neutral words."""
 
     text = models.TextField(help_text="The proposition, in neutral words.")
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, validators=[validate_slug_not_all_digits]
+    )
     event = models.ForeignKey(
         Event,
         on_delete=models.PROTECT,
@@ -559,6 +572,9 @@ class Claim(models.Model):
             ),
             models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
             models.CheckConstraint(condition=~Q(slug=""), name="claim_slug_not_empty"),
+            models.CheckConstraint(
+                condition=SLUG_NOT_ALL_DIGITS, name="claim_slug_not_all_digits"
+            ),
             models.CheckConstraint(
                 condition=Q(version__gte=1), name="claim_version_positive"
             ),

@@ -21,9 +21,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
-from django.utils.text import slugify
 
 from sources.models import Document, Source
+from verifier.slugs import unique_slug
 
 from .models import (
     Claim,
@@ -42,8 +42,6 @@ from .models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as User
-
-SLUG_MAX_WORDS = 12
 
 
 class StaleVersion(Exception):
@@ -131,20 +129,6 @@ def _check_moment(at: datetime.datetime | None) -> datetime.datetime:
     if at > now:
         raise ValidationError({"at": "A change cannot be dated in the future."})
     return at
-
-
-def unique_slug(text: str, *, model: type[Model], max_length: int = 80) -> str:
-    """A readable slug from ``text``, whole words only, numbered when taken."""
-    base = ""
-    for word in slugify(text).split("-")[:SLUG_MAX_WORDS]:
-        if len(base) + len(word) + 1 > max_length - 4:  # room for "-999"
-            break
-        base = f"{base}-{word}" if base else word
-    base = base or model._meta.model_name
-    slug, n = base, 2
-    while model._default_manager.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 @transaction.atomic

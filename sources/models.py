@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from verifier.encoders import UnicodeJSONEncoder
+from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
@@ -59,7 +60,9 @@ def validate_string_list(value: object) -> None:
 
 class Source(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, validators=[validate_slug_not_all_digits]
+    )
     kind = models.CharField(max_length=20, choices=SourceKind.choices)
     affiliation = models.CharField(max_length=20, choices=Affiliation.choices)
     aliases = models.JSONField(
@@ -99,6 +102,9 @@ class Source(models.Model):
             ),
             models.CheckConstraint(condition=~Q(name=""), name="source_name_not_empty"),
             models.CheckConstraint(condition=~Q(slug=""), name="source_slug_not_empty"),
+            models.CheckConstraint(
+                condition=SLUG_NOT_ALL_DIGITS, name="source_slug_not_all_digits"
+            ),
         ]
 
     def __str__(self) -> str:

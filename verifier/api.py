@@ -34,7 +34,10 @@ from sources.api.views import DocumentViewSet, SourceViewSet
 from verifier.exceptions import problem_response
 from verifier.throttling import ScopedRateThrottle
 
+# No format suffixes (``/claims/<slug>.json``): ``?format=`` and ``Accept``
+# choose the format, and a lookup never ends in a dot.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("events", EventViewSet, basename="event")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("sources", SourceViewSet, basename="source")

@@ -14,14 +14,32 @@ from typing import TYPE_CHECKING, Any
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
+from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import filters, negotiation, pagination, permissions, serializers
-from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework import (
+    filters,
+    negotiation,
+    pagination,
+    parsers,
+    permissions,
+    serializers,
+)
+from rest_framework.exceptions import (
+    NotAcceptable,
+    NotFound,
+    ParseError,
+    ValidationError,
+)
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from verifier.slugs import unique_slug
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -152,13 +170,112 @@ class RolePermission(permissions.DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
+# Deeper than any body the API takes, and far from Python's recursion limit,
+# which the parser and everything that walks its result would otherwise reach.
+MAX_JSON_DEPTH = 32
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; a body nested deeper than ``MAX_JSON_DEPTH`` is a
+    400, not a ``RecursionError``."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> Any:
+        too_deep = ParseError(
+            f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels."
+        )
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise too_deep from None
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise too_deep
+        return data
+
+
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:
+            pending.extend((item, depth + 1) for item in value)
+    return deepest
+
+
 class CursorPagination(pagination.CursorPagination):
-    """Keyset pages: stable while rows are added, and no ``COUNT(*)``."""
+    """Keyset pages: stable while rows are added, and no ``COUNT(*)``.
+
+    A ``page_size`` out of range and a cursor this API did not write are each
+    a 400 naming the parameter, never a page of another size or a 500.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ("-id",)
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not (
+            1 <= int(raw) <= self.max_page_size
+        ):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(raw)
+
+    def decode_cursor(self, request: Request) -> pagination.Cursor | None:
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            raise self._invalid_cursor() from None
+        if cursor is not None and "\x00" in (cursor.position or ""):
+            raise self._invalid_cursor()
+        return cursor
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: APIView | None = None
+    ) -> list | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            # A cursor decodes to any text: one that is not a value of the
+            # ordering field fails as the page's query is built.
+            if not request.query_params.get(self.cursor_query_param):
+                raise
+            raise self._invalid_cursor() from None
+
+    def _invalid_cursor(self) -> ValidationError:
+        return ValidationError(
+            {
+                self.cursor_query_param: [
+                    "Not a cursor of this list: use the next or previous link "
+                    "of a page as it is."
+                ]
+            }
+        )
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 class OrderingFilter(filters.OrderingFilter):
@@ -344,8 +461,117 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
     field_class = MomentFormField
 
 
+class RepeatableCSVWidget(BaseCSVWidget, forms.TextInput):
+    """Values given repeated (``?status=a&status=b``, as clients generated
+    from the schema send an array), comma-separated (``?status=a,b``), or
+    both: one list."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str] | None:
+        if not isinstance(data, MultiValueDict) or name not in data:
+            return super().value_from_datadict(data, files, name)
+        return [
+            item for value in data.getlist(name) if value for item in value.split(",")
+        ]
+
+
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    """One or more choices, comma-separated: ``?status=disputed,false``."""
+    """One or more choices, repeated or comma-separated: ``?status=disputed,false``
+    and ``?status=disputed&status=false`` are the same."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", RepeatableCSVWidget)
+        kwargs.setdefault("help_text", "One or more: repeated, or separated by commas.")
+        super().__init__(*args, **kwargs)
+
+
+def query_parameters(view: APIView, method: str) -> tuple[set[str], set[str]]:
+    """The query parameters ``view`` takes for ``method`` on its action, as the
+    schema documents them, and those of them that may be repeated.
+
+    Lists take their filters, ordering and pages; a collection action
+    (``detail=False``, e.g. the export) its filters; every action the ones it
+    names in ``action_query_parameters``; and every request ``format``.
+    """
+    action = getattr(view, "action", None)
+    key = (type(view), action, method)
+    known = _QUERY_PARAMETERS.get(key)
+    if known is not None:
+        return known
+    names = {api_settings.URL_FORMAT_OVERRIDE} - {None}
+    repeatable: set[str] = set()
+    if method in {"GET", "HEAD"} and getattr(view, "detail", None) is False:
+        for backend in view.filter_backends:
+            if not hasattr(backend, "get_filterset_class"):
+                names.update(
+                    p["name"] for p in backend().get_schema_operation_parameters(view)
+                )
+                continue
+            filterset_class = backend().get_filterset_class(view)
+            filters = filterset_class.base_filters if filterset_class else {}
+            for name, found in filters.items():
+                names.add(name)
+                if isinstance(found, django_filters.BaseCSVFilter):
+                    repeatable.add(name)
+        if action == "list" and view.paginator is not None:
+            names.update(
+                p["name"] for p in view.paginator.get_schema_operation_parameters(view)
+            )
+    names.update(
+        p.name for p in getattr(view, "action_query_parameters", {}).get(action, ())
+    )
+    _QUERY_PARAMETERS[key] = names, repeatable
+    return names, repeatable
+
+
+_QUERY_PARAMETERS: dict[tuple, tuple[set[str], set[str]]] = {}
+
+
+class QueryParametersMixin:
+    """A request names only query parameters its operation documents, each
+    once unless it takes several values: anything else is a 400 naming the
+    parameter, never an answer to a question the client did not ask."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        given = request.query_params
+        if not given:
+            return
+        names, repeatable = query_parameters(self, request.method)
+        errors: dict[str, list[str]] = {}
+        for name in given:
+            if name not in names:
+                takes = ", ".join(sorted(names))
+                errors[name] = [f"Unknown parameter: this endpoint takes {takes}."]
+            elif name not in repeatable and len(given.getlist(name)) > 1:
+                errors[name] = ["Give this parameter once."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class SlugOrIdLookupMixin:
+    """An object by its id or its slug: ``/claims/10/`` and ``/claims/<slug>/``
+    are the same claim (a slug is never all digits)."""
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
+
+    def lookup(self) -> tuple[str, int | str]:
+        """``("pk", id)`` or ``("slug", slug)`` from the address; 404 if it can
+        name nothing."""
+        try:
+            return parse_lookup(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except ValueError:
+            raise NotFound from None
+
+    def get_object(self) -> Model:
+        queryset = self.filter_queryset(self.get_queryset())
+        field, value = self.lookup()
+        try:
+            found = queryset.get(**{field: value})
+        except queryset.model.DoesNotExist:
+            raise NotFound from None
+        self.check_object_permissions(self.request, found)
+        return found
 
 
 class CleanModelSerializer(serializers.ModelSerializer):
@@ -380,3 +606,17 @@ class CleanModelSerializer(serializers.ModelSerializer):
         for name, value in many.items():
             getattr(instance, name).set(value)
         return instance
+
+
+class SlugFromMixin:
+    """A serializer whose object gets a slug made from ``slug_from`` (as a
+    claim's is from its text) when the client gives none."""
+
+    slug_from = "name"
+
+    def create(self, validated_data: dict[str, Any]) -> Model:
+        if not validated_data.get("slug"):
+            validated_data["slug"] = unique_slug(
+                validated_data.get(self.slug_from, ""), model=self.Meta.model
+            )
+        return super().create(validated_data)

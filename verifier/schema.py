@@ -4,13 +4,38 @@ each operation can really give, so that clients and fuzzers can trust it."""
 from __future__ import annotations
 
 from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 from verifier.exceptions import PROBLEM_CONTENT_TYPE
-from verifier.rest import MAX_ID, SLUG_OR_ID_SCHEMA, SlugOrIdRelatedField
+from verifier.rest import (
+    MAX_ID,
+    SLUG_OR_ID_SCHEMA,
+    ChoiceInFilter,
+    SlugOrIdRelatedField,
+)
+
+
+class FilterExtension(DjangoFilterExtension):
+    """django-filter's parameters, with filters that take several values
+    documented as repeated (``explode``), as generated clients send arrays;
+    the comma-separated form is accepted too."""
+
+    priority = 1
+
+    def resolve_filter_field(
+        self, auto_schema, model, filterset_class, field_name, filter_field
+    ) -> list[dict]:
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if isinstance(filter_field, ChoiceInFilter):
+            for parameter in parameters:
+                parameter["explode"] = True
+        return parameters
 
 
 class SlugOrIdFieldExtension(OpenApiSerializerFieldExtension):
@@ -94,7 +119,6 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_codes(self) -> list[str]:
         codes = ["401", "406", "429", "503"]
-        view = self.view
         is_write = self.method not in permissions.SAFE_METHODS
         has_lookup = "{" in self.path
         if is_write:
@@ -105,9 +129,8 @@ class AutoSchema(openapi.AutoSchema):
                 codes += ["412", "428"]
             if self._idempotent():
                 codes.append("422")
-        elif self._is_list_view() or getattr(view, "action", None) in getattr(
-            view, "parameter_actions", ()
-        ):
+        else:
+            # An unknown or repeated query parameter, on any read.
             codes.append("400")
         if has_lookup or is_write or self._is_list_view():
             codes.append("404")
@@ -147,8 +170,17 @@ class AutoSchema(openapi.AutoSchema):
             }
         return responses
 
+    def get_filter_backends(self) -> list:
+        # A collection action (the export) takes the list's filters too.
+        if self.method == "GET" and getattr(self.view, "detail", None) is False:
+            return list(getattr(self.view, "filter_backends", []))
+        return super().get_filter_backends()
+
     def get_override_parameters(self) -> list:
         parameters = list(super().get_override_parameters())
+        parameters += getattr(self.view, "action_query_parameters", {}).get(
+            getattr(self.view, "action", None), []
+        )
         etag_codes = getattr(self.view, "etag_codes", None)
         etag_codes = (
             etag_codes(getattr(self.view, "action", None)) if etag_codes else []

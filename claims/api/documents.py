@@ -146,9 +146,12 @@ SELECT c.id, c.version, left(({_CLAIM})::text, -1) || ',"links":' || (
           ) AS links(n, created_at, id, link)) || '}}'
   FROM claims_claim c
   LEFT JOIN claims_event e ON e.id = c.event_id
- WHERE c.slug = %(slug)s AND (%(drafts)s OR c.visibility = 'published')
+ WHERE c.{{key}} = %(key)s AND (%(drafts)s OR c.visibility = 'published')
 """  # noqa: S608
 
+
+# A claim is named by its id or its slug (never all digits): one statement each.
+_KEYS = {"id": "bigint", "slug": "text"}
 
 # Planning these statements takes about twice as long as running them, so each
 # connection prepares them once (verifier.postgresql.prepared).
@@ -157,11 +160,14 @@ _STATEMENTS = {
         "bigint[]",
         _LIST_SQL.replace("%(ids)s", "$1"),
     ),
-    "verifier_claim_version": (
-        "text, boolean",
-        "SELECT id, version FROM claims_claim WHERE slug = $1 "
-        "AND ($2 OR visibility = 'published')",
-    ),
+    **{
+        f"verifier_claim_version_by_{key}": (
+            f"{kind}, boolean",
+            f"SELECT id, version FROM claims_claim WHERE {key} = $1 "  # noqa: S608
+            "AND ($2 OR visibility = 'published')",
+        )
+        for key, kind in _KEYS.items()
+    },
     # The list's default page (no parameters): the keys its ETag is made of,
     # in the order and visibility of ClaimViewSet's page query.
     "verifier_claim_first_page": (
@@ -169,10 +175,15 @@ _STATEMENTS = {
         "SELECT id, version FROM claims_claim WHERE ($1 OR visibility = 'published') "
         "ORDER BY updated_at DESC, id DESC LIMIT $2",
     ),
-    "verifier_claim_detail": (
-        "text, boolean",
-        _DETAIL_SQL.replace("%(slug)s", "$1").replace("%(drafts)s", "$2"),
-    ),
+    **{
+        f"verifier_claim_detail_by_{key}": (
+            f"{kind}, boolean",
+            _DETAIL_SQL.replace("{key}", key)
+            .replace("%(key)s", "$1")
+            .replace("%(drafts)s", "$2"),
+        )
+        for key, kind in _KEYS.items()
+    },
 }
 
 
@@ -207,28 +218,35 @@ def first_page_versions(
     )
 
 
-def claim_version(slug: str, user: AbstractBaseUser | AnonymousUser) -> Claim | None:
-    """The claim ``slug`` as ``Claim(pk, version)``, enough for its ETag;
-    ``None`` if ``user`` may not see it."""
+def _key(key: int | str) -> str:
+    return "id" if isinstance(key, int) else "slug"
+
+
+def claim_version(
+    key: int | str, user: AbstractBaseUser | AnonymousUser
+) -> Claim | None:
+    """The claim with id or slug ``key`` as ``Claim(pk, version)``, enough for
+    its ETag; ``None`` if ``user`` may not see it."""
     if connection.vendor != "postgresql":
-        visible = Claim.objects.visible_to(user).filter(slug=slug)
+        visible = Claim.objects.visible_to(user).filter(**{_key(key): key})
         return visible.only("pk", "version").first()
-    row = _execute("verifier_claim_version", slug, sees_drafts(user))
+    row = _execute(f"verifier_claim_version_by_{_key(key)}", key, sees_drafts(user))
     return row and Claim(pk=row[0], version=row[1])
 
 
 def claim_detail_json(
-    slug: str, user: AbstractBaseUser | AnonymousUser
+    key: int | str, user: AbstractBaseUser | AnonymousUser
 ) -> tuple[Claim, orjson.Fragment | dict] | None:
-    """The claim ``slug`` (as ``Claim(pk, version)``) and the JSON of
-    ``ClaimDetailSerializer``, in one query; ``None`` if ``user`` may not see it.
+    """The claim with id or slug ``key`` (as ``Claim(pk, version)``) and the
+    JSON of ``ClaimDetailSerializer``, in one query; ``None`` if ``user`` may
+    not see it.
     """
     drafts = sees_drafts(user)
     if connection.vendor != "postgresql":
         visible = Claim.objects.visible_to(user).select_related("event")
-        claim = visible.filter(slug=slug).first()
+        claim = visible.filter(**{_key(key): key}).first()
         return claim and (claim, claim_detail_data(claim, user))
-    row = _execute("verifier_claim_detail", slug, drafts)
+    row = _execute(f"verifier_claim_detail_by_{_key(key)}", key, drafts)
     if row is None:
         return None
     return Claim(pk=row[0], version=row[1]), orjson.Fragment(row[2])

@@ -71,9 +71,7 @@ class ClaimFilter(django_filters.FilterSet):
         "or its places' names; spelling variants and transliterations match. "
         "Results come best match first unless `ordering` is given.",
     )
-    status = ChoiceInFilter(
-        choices=Status.choices, help_text="One or more, comma-separated."
-    )
+    status = ChoiceInFilter(choices=Status.choices)
     visibility = django_filters.ChoiceFilter(
         choices=Visibility.choices,
         help_text="Drafts are visible to staff only; for others only published "
@@ -96,8 +94,8 @@ class ClaimFilter(django_filters.FilterSet):
     grade = ChoiceInFilter(
         method="by_statement",
         choices=Reliability.choices,
-        help_text="Claims with a statement by a source of these Admiralty grades, "
-        "comma-separated: A,B.",
+        help_text="Claims with a statement by a source of these Admiralty grades: "
+        "`grade=A&grade=B` or `grade=A,B`.",
     )
     updated_since = MomentFilter(
         field_name="updated_at",

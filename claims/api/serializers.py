@@ -28,10 +28,14 @@ from claims.models import (
     StatusChange,
     sees_drafts,
 )
-from claims.services import unique_slug
 from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
 from sources.models import Document, Source
-from verifier.rest import MAX_ID, CleanModelSerializer, SlugOrIdRelatedField
+from verifier.rest import (
+    MAX_ID,
+    CleanModelSerializer,
+    SlugFromMixin,
+    SlugOrIdRelatedField,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -62,7 +66,7 @@ class ClaimBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlaceSerializer(CleanModelSerializer):
+class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
     slug = serializers.SlugField(
         max_length=200, required=False, help_text="Made from the name when omitted."
     )
@@ -121,14 +125,9 @@ class PlaceSerializer(CleanModelSerializer):
                     data[name] = float(value.quantize(PUBLIC_COORDINATE_PLACES))
         return data
 
-    def create(self, validated_data: dict[str, Any]) -> Place:
-        validated_data.setdefault(
-            "slug", unique_slug(validated_data.get("name", ""), model=Place)
-        )
-        return super().create(validated_data)
 
-
-class EventSerializer(CleanModelSerializer):
+class EventSerializer(SlugFromMixin, CleanModelSerializer):
+    slug_from = "title"
     slug = serializers.SlugField(
         max_length=200, required=False, help_text="Made from the title when omitted."
     )
@@ -153,12 +152,6 @@ class EventSerializer(CleanModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-    def create(self, validated_data: dict[str, Any]) -> Event:
-        validated_data.setdefault(
-            "slug", unique_slug(validated_data.get("title", ""), model=Event)
-        )
-        return super().create(validated_data)
 
 
 class StatementInClaimSerializer(serializers.ModelSerializer):

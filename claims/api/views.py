@@ -44,6 +44,7 @@ from claims.models import (
     StatusChange,
 )
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
+from verifier.rest import QueryParametersMixin, SlugOrIdLookupMixin
 
 from .documents import (
     claim_detail_json,
@@ -87,30 +88,42 @@ from .serializers import (
     StatusChangeInputSerializer,
 )
 
-SLUG_PATTERN = r"[-\w]+"
 ID_PATTERN = r"[0-9]{1,18}"
 
+AS_OF = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.STR,
+    description="A date (YYYY-MM-DD, meaning the end of that day, UTC) "
+    "or an ISO 8601 moment: the status then, and the timeline up to it.",
+)
 
-class PlaceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+
+class PlaceViewSet(
+    QueryParametersMixin,
+    SlugOrIdLookupMixin,
+    IdempotentCreateMixin,
+    viewsets.ModelViewSet,
+):
     """Where claims are about: a hierarchy (village ⊂ region ⊂ country)."""
 
     queryset = Place.objects.select_related("parent")
     serializer_class = PlaceSerializer
     filterset_class = PlaceFilter
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_PATTERN
     ordering_fields = ["name", "id"]
     ordering = ["name"]
 
 
-class EventViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class EventViewSet(
+    QueryParametersMixin,
+    SlugOrIdLookupMixin,
+    IdempotentCreateMixin,
+    viewsets.ModelViewSet,
+):
     """What a group of claims is about."""
 
     queryset = Event.objects.prefetch_related("places")
     serializer_class = EventSerializer
     filterset_class = EventFilter
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_PATTERN
     ordering_fields = ["created_at", "updated_at", "title"]
     ordering = ["-created_at"]
 
@@ -189,7 +202,12 @@ _CLAIM_RESPONSES = {
         description="Delete a claim that has no verdict timeline (reviewers)."
     ),
 )
-class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
+class ClaimViewSet(
+    QueryParametersMixin,
+    SlugOrIdLookupMixin,
+    ConcurrencyControlled,
+    viewsets.ModelViewSet,
+):
     """Checkable propositions, who asserts and who denies them, and their status.
 
     Drafts exist only for staff; for everyone else they are a 404.
@@ -197,12 +215,10 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
 
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_PATTERN
     ordering_fields = ["updated_at", "created_at"]
     ordering = ["-updated_at"]
     action_permissions = ACTION_PERMISSIONS
-    parameter_actions = frozenset({"history"})
+    action_query_parameters = {"history": [AS_OF]}
     # The list and the detail are JSON written by PostgreSQL, passed through
     # by orjson; the browsable API still shows them to staff.
     renderer_classes = [
@@ -273,11 +289,11 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Neither the filter backends nor get_object: a claim is found by its
         # slug, among those the user may see, in the query that writes it.
-        slug = kwargs[self.lookup_field]
-        revalidated = self.not_modified_by_version(request, slug)
+        _, key = self.lookup()
+        revalidated = self.not_modified_by_version(request, key)
         if revalidated is not None:
             return revalidated
-        found = claim_detail_json(slug, request.user)
+        found = claim_detail_json(key, request.user)
         if found is None:
             raise NotFound
         claim, data = found
@@ -323,11 +339,13 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
         )
         return response
 
-    def not_modified_by_version(self, request: Request, slug: str) -> Response | None:
+    def not_modified_by_version(
+        self, request: Request, key: int | str
+    ) -> Response | None:
         """A 304 from one query of the claim's version, before its parts load."""
         if not request.headers.get("If-None-Match"):
             return None
-        current = claim_version(slug, request.user)
+        current = claim_version(key, request.user)
         if current is None:
             return None
         return self.not_modified(request, current)
@@ -430,17 +448,7 @@ class ClaimViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
         )
         return self._detail(claim)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "as_of",
-                OpenApiTypes.STR,
-                description="A date (YYYY-MM-DD, meaning the end of that day, UTC) "
-                "or an ISO 8601 moment: the status then, and the timeline up to it.",
-            )
-        ],
-        responses={200: ClaimHistorySerializer},
-    )
+    @extend_schema(responses={200: ClaimHistorySerializer})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, slug: str) -> Response:
         """The verification timeline, oldest first; with ``as_of``, as it stood
@@ -497,7 +505,9 @@ def _parse_moment(raw: str | None) -> datetime.datetime | None:
     return moment
 
 
-class ClaimPartViewSet(ConcurrencyControlled, viewsets.ModelViewSet):
+class ClaimPartViewSet(
+    QueryParametersMixin, ConcurrencyControlled, viewsets.ModelViewSet
+):
     """Statements, evidence and links: each write is a new version of its claim.
 
     They follow their claim's visibility, and their ETag is their claim's: a

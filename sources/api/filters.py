@@ -14,7 +14,7 @@ class SourceFilter(django_filters.FilterSet):
     grade = ChoiceInFilter(
         field_name="reliability",
         choices=Reliability.choices,
-        help_text="Admiralty grades, comma-separated: A,B.",
+        help_text="Admiralty grades: `grade=A&grade=B` or `grade=A,B`.",
     )
     updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
 

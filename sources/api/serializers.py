@@ -1,7 +1,12 @@
 from rest_framework import serializers
 
 from sources.models import Document, Source
-from verifier.rest import CleanModelSerializer, OptionalURLField, SlugOrIdRelatedField
+from verifier.rest import (
+    CleanModelSerializer,
+    OptionalURLField,
+    SlugFromMixin,
+    SlugOrIdRelatedField,
+)
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -13,7 +18,10 @@ class SourceBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SourceSerializer(CleanModelSerializer):
+class SourceSerializer(SlugFromMixin, CleanModelSerializer):
+    slug = serializers.SlugField(
+        max_length=200, required=False, help_text="Made from the name when omitted."
+    )
     aliases = serializers.ListField(
         child=serializers.CharField(max_length=200),
         required=False,

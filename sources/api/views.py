@@ -2,24 +2,30 @@ from rest_framework import viewsets
 
 from sources.models import Document, Source
 from verifier.idempotency.views import IdempotentCreateMixin
+from verifier.rest import QueryParametersMixin, SlugOrIdLookupMixin
 
 from .filters import DocumentFilter, SourceFilter
 from .serializers import DocumentSerializer, SourceSerializer
 
 
-class SourceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class SourceViewSet(
+    QueryParametersMixin,
+    SlugOrIdLookupMixin,
+    IdempotentCreateMixin,
+    viewsets.ModelViewSet,
+):
     """Who makes or carries claims, with their Admiralty grade (A–F)."""
 
     queryset = Source.objects.all()
     serializer_class = SourceSerializer
     filterset_class = SourceFilter
-    lookup_field = "slug"
-    lookup_value_regex = r"[-\w]+"
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name"]
 
 
-class DocumentViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class DocumentViewSet(
+    QueryParametersMixin, IdempotentCreateMixin, viewsets.ModelViewSet
+):
     """Artefacts in which something was said or shown."""
 
     queryset = Document.objects.select_related("publisher")

@@ -191,9 +191,10 @@ def test_page_size_is_bounded(api, world):
     for n in range(120):
         PublishedClaimFactory(slug=f"many-{n}")
 
-    assert len(api().get("/api/v1/claims/?page_size=1000").json()["results"]) == 100
+    assert len(api().get("/api/v1/claims/?page_size=100").json()["results"]) == 100
     assert len(api().get("/api/v1/claims/").json()["results"]) == 50
-    assert len(api().get("/api/v1/claims/?page_size=abc").json()["results"]) == 50
+    assert api().get("/api/v1/claims/?page_size=1000").status_code == 400
+    assert api().get("/api/v1/claims/?page_size=abc").status_code == 400
 
 
 def test_lists_do_not_count_rows(api, world):
@@ -209,7 +210,7 @@ def test_a_bad_cursor_is_never_a_server_error(api, world, cursor):
     response = api().get(f"/api/v1/claims/?cursor={cursor}")
 
     # Characters outside base64 are dropped, so "%00" is the first page.
-    assert response.status_code in {200, 400, 404}
+    assert response.status_code in {200, 400}
     assert response["Content-Type"] == (
         "application/json"
         if response.status_code == 200
