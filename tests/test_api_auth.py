@@ -23,9 +23,9 @@ def sign_in(username: str, password: str = PASSWORD):
     )
 
 
-def with_token(token: str) -> APIClient:
+def with_token(token: str, scheme: str = "Token") -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {token}")
     return client
 
 
@@ -103,11 +103,21 @@ def test_the_issue_token_command_prints_a_working_token(editor):
     assert expiry - timezone.now() < datetime.timedelta(days=7, minutes=1)
 
 
-def test_a_garbage_token_is_a_401_even_on_reads():
-    response = with_token("nonsense").get("/api/v1/claims/")
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "Token"])
+def test_a_token_works_as_a_bearer_token_or_with_the_token_prefix(editor, scheme):
+    token = sign_in("editor").json()["token"]
+
+    assert can_write(with_token(token, scheme)) == 201
+    assert with_token(token, scheme).post("/api/v1/auth/logout/").status_code == 204
+    assert can_write(with_token(token, scheme)) == 401
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "Token"])
+def test_a_garbage_token_is_a_401_even_on_reads(scheme):
+    response = with_token("nonsense", scheme).get("/api/v1/claims/")
 
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_a_session_works_for_the_browsable_api_with_csrf(client, editor):

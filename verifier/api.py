@@ -32,6 +32,7 @@ from claims.api.views import (
 )
 from sources.api.views import DocumentViewSet, SourceViewSet
 from verifier.exceptions import problem_response
+from verifier.rest import TokenAuthentication
 from verifier.throttling import ScopedRateThrottle
 
 router = DefaultRouter()
@@ -54,7 +55,8 @@ TokenSerializer = inline_serializer(
     "Token",
     {
         "token": serializers.CharField(
-            help_text="Send as `Authorization: Token <token>`. Shown once."
+            help_text="Send as `Authorization: Bearer <token>` (or `Token <token>`). "
+            "Shown once."
         ),
         "expiry": serializers.DateTimeField(),
     },
@@ -125,6 +127,8 @@ class LoginView(knox_views.LoginView):
 class LogoutView(knox_views.LogoutView):
     """Revoke the token of this request."""
 
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, format: str | None = None) -> Response:
         return super().post(request, format=format)
@@ -132,6 +136,8 @@ class LogoutView(knox_views.LogoutView):
 
 class LogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of this user."""
+
+    authentication_classes = [TokenAuthentication]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, format: str | None = None) -> Response:

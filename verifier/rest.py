@@ -18,8 +18,14 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema_field
+from knox import auth as knox_auth
 from rest_framework import filters, negotiation, pagination, permissions, serializers
-from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework.authentication import get_authorization_header
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    NotAcceptable,
+    ValidationError,
+)
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
@@ -104,6 +110,31 @@ def _has_body(request: HttpRequest) -> bool:
         return int(request.META.get("CONTENT_LENGTH") or 0) > 0
     except ValueError:
         return True
+
+
+class TokenAuthentication(knox_auth.TokenAuthentication):
+    """A knox token, sent as ``Authorization: Bearer <token>`` (RFC 6750, what
+    generated clients send by default) or ``Authorization: Token <token>``.
+
+    Knox reads one prefix, ``AUTH_HEADER_PREFIX`` (``Bearer``, which the
+    schema's security scheme and ``WWW-Authenticate`` name); the other is
+    accepted too, so existing clients keep working.
+    """
+
+    prefixes = (b"bearer", b"token")
+
+    def authenticate(self, request: Request) -> tuple | None:
+        auth = get_authorization_header(request).split()
+        if not auth or auth[0].lower() not in self.prefixes:
+            # Possibly for another backend (Basic, on the sign-in).
+            return None
+        if len(auth) == 1:
+            raise AuthenticationFailed("Invalid token header: no token given.")
+        if len(auth) > 2:
+            raise AuthenticationFailed(
+                "Invalid token header: a token has no spaces in it."
+            )
+        return self.authenticate_credentials(auth[1])
 
 
 class ContentNegotiation(negotiation.DefaultContentNegotiation):

@@ -4,6 +4,7 @@ each operation can really give, so that clients and fuzzers can trust it."""
 from __future__ import annotations
 
 from drf_spectacular import openapi
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -23,6 +24,21 @@ class SlugOrIdFieldExtension(OpenApiSerializerFieldExtension):
                 return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
             return dict(SLUG_OR_ID_SCHEMA)
         return auto_schema.resolve_serializer(output, direction).ref
+
+
+class TokenScheme(KnoxTokenScheme):
+    """Knox's scheme for our subclass: with the ``Bearer`` prefix it is an
+    http ``bearer`` scheme, which generated clients fill in by default."""
+
+    target_class = "verifier.rest.TokenAuthentication"
+
+    def get_security_definition(self, auto_schema: openapi.AutoSchema) -> dict:
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": "A token from `auth/login/`, sent as "
+            "`Authorization: Bearer <token>` (`Authorization: Token <token>` "
+            "works too).",
+        }
 
 
 class ProblemSerializer(serializers.Serializer):

@@ -285,7 +285,7 @@ if os.environ.get("REDIS_URL"):
 REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "verifier.rest.ContentNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "verifier.rest.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["verifier.rest.RolePermission"],
@@ -323,6 +323,8 @@ REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
     "AUTO_REFRESH": False,
     "TOKEN_PREFIX": "vrf_",
+    # verifier.rest.TokenAuthentication takes "Token" as well.
+    "AUTH_HEADER_PREFIX": "Bearer",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -330,7 +332,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Claims, who asserts and who denies them, the evidence, and every "
         "change of verdict. Reads of published data are public; writes need a "
-        "token (`Authorization: Token …`). Writes to a claim or its parts send "
+        "token (`Authorization: Bearer …`). Writes to a claim or its parts send "
         "the claim's `ETag` in `If-Match`."
     ),
     "VERSION": "1.0.0",
