@@ -33,7 +33,7 @@ from claims.api.views import (
 from sources.api.views import DocumentViewSet, SourceViewSet
 from verifier.exceptions import problem_response
 from verifier.rest import TokenAuthentication
-from verifier.throttling import ScopedRateThrottle
+from verifier.throttling import SignInRateThrottle
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
@@ -72,16 +72,6 @@ class SignInBasicAuthentication(BasicAuthentication):
     ) -> tuple:
         django_request = getattr(request, "_request", request)
         return super().authenticate_credentials(userid, password, django_request)
-
-
-class SignInRateThrottle(ScopedRateThrottle):
-    """Sign-in attempts per client address, whoever they claim to be."""
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": self.get_ident(request),
-        }
 
 
 class LoginView(knox_views.LoginView):

@@ -302,3 +302,77 @@ class ScopedRateThrottle(SharedRateMixin, throttling.ScopedRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+
+class SignInRateThrottle(ScopedRateThrottle):
+    """Sign-in attempts per client address, whoever they claim to be: on the
+    token sign-in and, through ``SignInThrottleMiddleware``, on every sign-in
+    form, with one counter per address for all of them."""
+
+    def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str:
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
+class _SignInForm:
+    throttle_scope = "login"
+
+
+class SignInThrottleMiddleware:
+    """Counts each sign-in posted to an HTML form (the admin's, the browsable
+    API's) against the ``login`` throttle, as the token sign-in is counted, so
+    that spraying passwords over many usernames from one address is refused
+    on every door alike. django-axes still locks out one username after
+    repeated failures; this limits an address whatever usernames it tries.
+
+    A refusal is a 429 with ``Retry-After``: problem details under ``/api/``,
+    a page saying when to try again elsewhere.
+    """
+
+    forms = frozenset({"admin:login", "rest_framework:login"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if (
+            request.method != "POST"
+            or match is None
+            or match.view_name not in self.forms
+        ):
+            return None
+        throttle = SignInRateThrottle()
+        if throttle.allow_request(request, _SignInForm()):
+            return None
+        return sign_in_throttled(request, int(throttle.wait() or 1))
+
+
+def sign_in_throttled(request: HttpRequest, wait: int) -> HttpResponse:
+    """The answer to a sign-in form posted too often from one address."""
+    # Imported here: verifier.exceptions loads DRF's views, and DRF loads this
+    # module while it is loading itself.
+    from django.shortcuts import render
+
+    from verifier.exceptions import is_api_request, problem_response
+
+    headers = {"Retry-After": str(wait)}
+    if is_api_request(request):
+        return problem_response(
+            429,
+            f"Too many sign-ins from this address: try again in {wait} seconds.",
+            "throttled",
+            headers=headers,
+        )
+    response = render(
+        request, "admin/sign_in_throttled.html", {"wait": wait}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response
