@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.openapi import operations
+from tests.openapi import operations, schema
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,51 @@ def test_a_method_not_allowed_is_a_problem_with_allow(api, editor):
 
     assert_problem(response, 405, "method_not_allowed")
     assert "GET" in response["Allow"]
+
+
+# The API's addresses that its schema leaves out, with the methods they take.
+UNDOCUMENTED_PATHS = {
+    "/api/v1/auth/session/login/": {"get", "post"},
+    "/api/v1/auth/session/logout/": {"post"},
+    "/api/v1/docs/": {"get"},
+}
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def wrong_methods() -> list[tuple[str, str]]:
+    allowed = {
+        path: set(methods) & set(METHODS) for path, methods in schema()["paths"].items()
+    }
+    allowed.update(UNDOCUMENTED_PATHS)
+    return [
+        (path, method)
+        for path, methods in sorted(allowed.items())
+        for method in METHODS
+        if method not in methods
+    ]
+
+
+@pytest.mark.parametrize(("path", "method"), wrong_methods())
+def test_a_wrong_method_is_a_405_problem_on_every_path(superuser, path, method):
+    from knox.models import AuthToken
+
+    _, token = AuthToken.objects.create(user=superuser)
+    address = path.replace("{slug}", "anything").replace("{id}", "1")
+
+    response = Client().generic(
+        method.upper(),
+        address,
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert_problem(response, 405, "method_not_allowed")
+    assert method.upper() not in response["Allow"]
+
+
+def test_the_docs_page_has_no_options_to_render(client):
+    assert_problem(client.options("/api/v1/docs/"), 405, "method_not_allowed")
 
 
 def test_an_unacceptable_accept_is_a_problem():

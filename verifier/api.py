@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -134,21 +135,40 @@ class LogoutAllView(knox_views.LogoutAllView):
         return super().post(request, format=format)
 
 
+class DocsView(SpectacularSwaggerView):
+    """The interactive docs: a page to read, so GET alone. (DRF's OPTIONS
+    answer has no template to render it as this page.)"""
+
+    http_method_names = ["get", "head"]
+
+
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under the API: JSON, like every API answer."""
     return problem_response(404, None, "not_found")
 
 
+# The browsable API's sign-in, as rest_framework.urls has it, but a sign-in is
+# a POST: Django's form view would take a PUT as one too.
+session_urls = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="rest_framework/login.html",
+            http_method_names=["get", "head", "post", "options"],
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
 urlpatterns = [
     path("", include(router.urls)),
     path("auth/login/", LoginView.as_view(), name="api-login"),
     path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
-    path("auth/session/", include("rest_framework.urls", namespace="rest_framework")),
+    path("auth/session/", include((session_urls, "rest_framework"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path(
-        "docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
-    ),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^(?P<rest>[\s\S]*)$", not_found),
 ]

@@ -103,6 +103,35 @@ class JSONBodyMiddleware:
         return self.get_response(request)
 
 
+class MethodNotAllowedMiddleware:
+    """Under ``/api/``, a 405 from one of Django's own views (the browsable
+    API's sign-in and sign-out forms) is problem details too, with its
+    ``Allow``, like every other API error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from verifier.exceptions import PROBLEM_CONTENT_TYPE, problem_response
+
+        self.get_response = get_response
+        self.problem_response = problem_response
+        self.content_type = PROBLEM_CONTENT_TYPE
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and response.get("Content-Type") != self.content_type
+        ):
+            allowed = response.get("Allow", "")
+            return self.problem_response(
+                405,
+                f'Method "{request.method[:20]}" not allowed.',
+                "method_not_allowed",
+                headers={"Allow": allowed} if allowed else None,
+            )
+        return response
+
+
 def _has_body(request: HttpRequest) -> bool:
     if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
         return True

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "verifier.rest.RequestSizeLimitMiddleware",
     "verifier.rest.JSONBodyMiddleware",
+    "verifier.rest.MethodNotAllowedMiddleware",
     "verifier.throttling.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -344,7 +344,7 @@ class SignInThrottleMiddleware:
     ) -> HttpResponse | None:
         match = request.resolver_match
         if (
-            request.method != "POST"
+            request.method in {"GET", "HEAD", "OPTIONS"}
             or match is None
             or match.view_name not in self.forms
         ):
