@@ -33,6 +33,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from sources.models import Document, Source, validate_string_list
+from verifier.models import Versioned
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -129,7 +130,7 @@ class PlaceQuerySet(models.QuerySet["Place"]):
             return [row[0] for row in cursor.fetchall()]
 
 
-class Place(models.Model):
+class Place(Versioned):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=PlaceKind.choices)
@@ -210,7 +211,7 @@ class Place(models.Model):
         return chain[::-1]
 
 
-class Event(models.Model):
+class Event(Versioned):
     """What a group of claims is about."""
 
     title = models.CharField(max_length=300)

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from verifier.models import Versioned
+
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 
@@ -55,7 +57,7 @@ def validate_string_list(value: object) -> None:
         raise ValidationError("Enter a list of non-empty names.", code="invalid")
 
 
-class Source(models.Model):
+class Source(Versioned):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=SourceKind.choices)
@@ -112,7 +114,7 @@ class Source(models.Model):
         return f"{self.name} ({self.reliability})"
 
 
-class Document(models.Model):
+class Document(Versioned):
     """A concrete artefact where something was said or shown."""
 
     title = models.CharField(max_length=500)

@@ -408,6 +408,18 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """One or more choices, comma-separated: ``?status=disputed,false``."""
 
 
+def _changes(instance: Model, values: dict[str, Any], many: dict[str, Any]) -> bool:
+    """Whether saving ``values`` (and the related sets ``many``) would change
+    what ``instance`` holds."""
+    if any(getattr(instance, name) != value for name, value in values.items()):
+        return True
+    return any(
+        {obj.pk for obj in related}
+        != set(getattr(instance, name).values_list("pk", flat=True))
+        for name, related in many.items()
+    )
+
+
 class CleanModelSerializer(serializers.ModelSerializer):
     """Saves run the model's own validation (``clean()`` and every constraint),
     so a broken invariant is a 400 with a message per field, never a 500."""
@@ -433,6 +445,9 @@ class CleanModelSerializer(serializers.ModelSerializer):
     @transaction.atomic
     def update(self, instance: Model, validated_data: dict[str, Any]) -> Model:
         many = self._split_many(validated_data)
+        if not _changes(instance, validated_data, many):
+            # Nothing to write: no new version, no history row, the same ETag.
+            return instance
         for name, value in validated_data.items():
             setattr(instance, name, value)
         instance.full_clean()

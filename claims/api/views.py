@@ -43,6 +43,13 @@ from claims.models import (
     Status,
     StatusChange,
 )
+from verifier.conditional import (
+    ConcurrencyControlled,
+    VersionedWritesMixin,
+    etag_in,
+    expected_version,
+    page_etag,
+)
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
 
 from .documents import (
@@ -66,13 +73,7 @@ from .filters import (
     PlaceFilter,
     StatementFilter,
 )
-from .permissions import (
-    ACTION_PERMISSIONS,
-    etag_in,
-    etag_matches,
-    expected_version,
-    page_etag,
-)
+from .permissions import ACTION_PERMISSIONS
 from .renderers import ORJSONRenderer
 from .serializers import (
     ClaimDetailSerializer,
@@ -91,7 +92,7 @@ SLUG_PATTERN = r"[-\w]+"
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class PlaceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class PlaceViewSet(IdempotentCreateMixin, VersionedWritesMixin, viewsets.ModelViewSet):
     """Where claims are about: a hierarchy (village ⊂ region ⊂ country)."""
 
     queryset = Place.objects.select_related("parent")
@@ -103,7 +104,7 @@ class PlaceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     ordering = ["name"]
 
 
-class EventViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class EventViewSet(IdempotentCreateMixin, VersionedWritesMixin, viewsets.ModelViewSet):
     """What a group of claims is about."""
 
     queryset = Event.objects.prefetch_related("places")
@@ -113,30 +114,6 @@ class EventViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     lookup_value_regex = SLUG_PATTERN
     ordering_fields = ["created_at", "updated_at", "title"]
     ordering = ["-created_at"]
-
-
-class ConcurrencyControlled:
-    """Views whose writes need the claim's ETag in ``If-Match``."""
-
-    conditional_get = True
-
-    @staticmethod
-    def needs_if_match(method: str, action: str | None) -> bool:
-        # Adding a part is a write to an existing claim, so it needs one too.
-        return method in {"PUT", "PATCH", "DELETE", "POST"}
-
-    @staticmethod
-    def etag_codes(action: str | None) -> list[int]:
-        return [] if action in {"list", "destroy"} else [200, 201]
-
-    def with_etag(self, response: Response, claim: Claim) -> Response:
-        response["ETag"] = claim.etag
-        return response
-
-    def not_modified(self, request: Request, claim: Claim) -> Response | None:
-        if etag_matches(request.headers.get("If-None-Match"), claim):
-            return self.with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), claim)
-        return None
 
 
 def page_not_modified(etag: str) -> Response:
