@@ -34,6 +34,7 @@ from simple_history.models import HistoricalRecords
 
 from sources.models import Document, Source, validate_string_list
 from verifier.encoders import UnicodeJSONEncoder
+from verifier.models import Versioned
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class PlaceQuerySet(models.QuerySet["Place"]):
             return [row[0] for row in cursor.fetchall()]
 
 
-class Place(models.Model):
+class Place(Versioned):
     name = models.CharField(max_length=200)
     slug = models.SlugField(
         max_length=200, unique=True, validators=[validate_slug_not_all_digits]
@@ -218,7 +219,7 @@ class Place(models.Model):
         return chain[::-1]
 
 
-class Event(models.Model):
+class Event(Versioned):
     """What a group of claims is about."""
 
     title = models.CharField(max_length=300)

@@ -173,12 +173,15 @@ def update_claim(
     event: Event | None = _UNSET,
     places: Iterable[Place] = _UNSET,
 ) -> Claim:
-    """Edit a claim's wording, event or places. The slug is fixed once published."""
+    """Edit a claim's wording, event or places. The slug is fixed once published.
+
+    An edit that changes nothing writes nothing: no new version.
+    """
     _require(by, "claims.change_claim", "Your role cannot edit claims.")
     locked = _lock(claim, expected_version)
     locked._history_user = by
     fields = []
-    if text is not _UNSET:
+    if text is not _UNSET and text.strip() != locked.text:
         locked.text = text.strip()
         fields.append("text")
     if slug is not _UNSET and slug != locked.slug:
@@ -188,11 +191,19 @@ def update_claim(
             )
         locked.slug = slug
         fields.append("slug")
-    if event is not _UNSET:
+    if event is not _UNSET and getattr(event, "pk", None) != locked.event_id:
         locked.event = event
         fields.append("event")
-    locked.full_clean()
     if places is not _UNSET:
+        places = list(places)
+    places_change = places is not _UNSET and {place.pk for place in places} != set(
+        locked.places.values_list("pk", flat=True)
+    )
+    if not fields and not places_change:
+        # Nothing changes: no new version, no history row, the same ETag.
+        return claim
+    locked.full_clean()
+    if places_change:
         locked.places.set(places)
     _bump(locked, by, caller=claim, fields=fields)
     return claim
@@ -285,10 +296,18 @@ def _refuse_move(part: Part) -> None:
         )
 
 
+def _changed(part: Part) -> bool:
+    """Whether the part differs from its stored row in any field."""
+    names = [field.attname for field in part._meta.concrete_fields]
+    stored = type(part).objects.filter(pk=part.pk).values(*names).first()
+    return stored is None or any(getattr(part, name) != stored[name] for name in names)
+
+
 @transaction.atomic
 def save_part(part: Part, *, by: User, expected_version: int | None = None) -> Part:
     """Add or edit a statement, piece of evidence or link, as a new version of
-    its claim (of both claims, for a link)."""
+    its claim (of both claims, for a link). An edit that changes nothing
+    writes nothing."""
     action = "add" if part._state.adding else "change"
     model = part._meta.model_name
     _require(
@@ -299,6 +318,9 @@ def save_part(part: Part, *, by: User, expected_version: int | None = None) -> P
     claims = _claims_of(part)
     locked = _lock_all(claims, expected_version)
     _refuse_move(part)
+    if not part._state.adding and not _changed(part):
+        # Nothing changes: no new version of its claims, no history row.
+        return part
     part.full_clean()
     if (
         isinstance(part, ClaimLink)

@@ -51,7 +51,7 @@ seed=()
 [ -n "${SCHEMATHESIS_SEED:-}" ] && seed=(--seed "$SCHEMATHESIS_SEED")
 # Signing out would revoke the token the rest of the run relies on.
 st run "http://127.0.0.1:$port/api/v1/schema/?format=json" \
-  --header "Authorization: Token $token" \
+  --header "Authorization: Bearer $token" \
   --exclude-path-regex 'auth/logout' \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
   --phases "${SCHEMATHESIS_PHASES:-examples,coverage,fuzzing,stateful}" \

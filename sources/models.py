@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from verifier.encoders import UnicodeJSONEncoder
+from verifier.models import Versioned
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -58,7 +59,7 @@ def validate_string_list(value: object) -> None:
         raise ValidationError("Enter a list of non-empty names.", code="invalid")
 
 
-class Source(models.Model):
+class Source(Versioned):
     name = models.CharField(max_length=200)
     slug = models.SlugField(
         max_length=200, unique=True, validators=[validate_slug_not_all_digits]
@@ -121,7 +122,7 @@ class Source(models.Model):
         return f"{self.name} ({self.reliability})"
 
 
-class Document(models.Model):
+class Document(Versioned):
     """A concrete artefact where something was said or shown."""
 
     title = models.CharField(max_length=500)

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests.factories import PASSWORD
+from verifier.throttling import SharedRateMixin
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,9 @@ def sign_in(username: str, password: str = PASSWORD):
     )
 
 
-def with_token(token: str) -> APIClient:
+def with_token(token: str, scheme: str = "Token") -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {token}")
     return client
 
 
@@ -103,11 +104,21 @@ def test_the_issue_token_command_prints_a_working_token(editor):
     assert expiry - timezone.now() < datetime.timedelta(days=7, minutes=1)
 
 
-def test_a_garbage_token_is_a_401_even_on_reads():
-    response = with_token("nonsense").get("/api/v1/claims/")
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "Token"])
+def test_a_token_works_as_a_bearer_token_or_with_the_token_prefix(editor, scheme):
+    token = sign_in("editor").json()["token"]
+
+    assert can_write(with_token(token, scheme)) == 201
+    assert with_token(token, scheme).post("/api/v1/auth/logout/").status_code == 204
+    assert can_write(with_token(token, scheme)) == 401
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "Token"])
+def test_a_garbage_token_is_a_401_even_on_reads(scheme):
+    response = with_token("nonsense", scheme).get("/api/v1/claims/")
 
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_a_session_works_for_the_browsable_api_with_csrf(client, editor):
@@ -142,6 +153,54 @@ def test_anonymous_clients_are_throttled_with_a_json_429():
     response = APIClient().get("/api/v1/claims/")
     assert int(response["Retry-After"]) > 0
     assert response.json()["code"] == "throttled"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttles' clock, 10 s into a minute, moved by the test."""
+    now = [6_000_010.0]
+    monkeypatch.setattr(SharedRateMixin, "timer", staticmethod(lambda: now[0]))
+    return now
+
+
+def from_address(address: str) -> APIClient:
+    return APIClient(REMOTE_ADDR=address)
+
+
+@pytest.mark.usefixtures("strict_rates")
+def test_every_api_response_tells_the_rate_limit_and_what_is_left(clock, api, editor):
+    anonymous = [APIClient().get("/api/v1/claims/") for _ in range(2)]
+    missing = APIClient().get("/api/v1/claims/no-such-claim/")
+    write = api(editor).post("/api/v1/events/", {"title": "Counted"})
+    login = sign_in("editor", "guess")
+
+    assert [r["RateLimit-Policy"] for r in anonymous] == ['"anon";q=3;w=60'] * 2
+    assert [r["RateLimit"] for r in anonymous] == [
+        '"anon";r=2;t=110',
+        '"anon";r=1;t=110',
+    ]
+    assert missing.status_code == 404
+    assert missing["RateLimit"] == '"anon";r=0;t=110'
+    assert write.status_code == 201
+    assert write["RateLimit-Policy"] == '"user";q=5;w=60'
+    assert write["RateLimit"] == '"user";r=4;t=110'
+    assert login["RateLimit-Policy"] == '"login";q=2;w=60'
+
+
+@pytest.mark.usefixtures("strict_rates")
+def test_a_client_that_waits_retry_after_is_served_and_not_a_second_sooner(clock):
+    start = clock[0]
+    patient, hasty = from_address("192.0.2.1"), from_address("192.0.2.2")
+    for client in (patient, hasty):
+        responses = [client.get("/api/v1/claims/") for _ in range(4)]
+        assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    wait = int(responses[-1]["Retry-After"])
+    assert responses[-1]["RateLimit"] == f'"anon";r=0;t={wait}'
+
+    clock[0] = start + wait - 1
+    assert hasty.get("/api/v1/claims/").status_code == 429
+    clock[0] = start + wait
+    assert patient.get("/api/v1/claims/").status_code == 200
 
 
 @pytest.mark.usefixtures("strict_rates")

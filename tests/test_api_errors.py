@@ -3,12 +3,13 @@ never an HTML page or a trace, whoever produces it: DRF, Django's URL
 resolution, a middleware, the CSRF check, the host check."""
 
 import json
+import re
 
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.openapi import operations
+from tests.openapi import operations, schema
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,51 @@ def test_a_method_not_allowed_is_a_problem_with_allow(api, editor):
 
     assert_problem(response, 405, "method_not_allowed")
     assert "GET" in response["Allow"]
+
+
+# The API's addresses that its schema leaves out, with the methods they take.
+UNDOCUMENTED_PATHS = {
+    "/api/v1/auth/session/login/": {"get", "post"},
+    "/api/v1/auth/session/logout/": {"post"},
+    "/api/v1/docs/": {"get"},
+}
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def wrong_methods() -> list[tuple[str, str]]:
+    allowed = {
+        path: set(methods) & set(METHODS) for path, methods in schema()["paths"].items()
+    }
+    allowed.update(UNDOCUMENTED_PATHS)
+    return [
+        (path, method)
+        for path, methods in sorted(allowed.items())
+        for method in METHODS
+        if method not in methods
+    ]
+
+
+@pytest.mark.parametrize(("path", "method"), wrong_methods())
+def test_a_wrong_method_is_a_405_problem_on_every_path(superuser, path, method):
+    from knox.models import AuthToken
+
+    _, token = AuthToken.objects.create(user=superuser)
+    address = path.replace("{slug}", "anything").replace("{id}", "1")
+
+    response = Client().generic(
+        method.upper(),
+        address,
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert_problem(response, 405, "method_not_allowed")
+    assert method.upper() not in response["Allow"]
+
+
+def test_the_docs_page_has_no_options_to_render(client):
+    assert_problem(client.options("/api/v1/docs/"), 405, "method_not_allowed")
 
 
 def test_an_unacceptable_accept_is_a_problem():
@@ -248,3 +294,55 @@ def test_a_message_quoting_a_lone_surrogate_is_still_valid_utf_8(api, editor):
 
     body = assert_problem(response, 400, "invalid")
     assert "\\ud800" in body["errors"]["kind"][0]
+
+
+def emitted_codes() -> set[str]:
+    """Every problem ``code`` the code base can send, read from its source:
+    the ``default_code`` of each exception (ours and DRF's), each code given
+    to a problem response, and each one the exception handler picks."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    from rest_framework import exceptions
+
+    root = Path(__file__).resolve().parent.parent
+    codes = {
+        cls.default_code
+        for _, cls in inspect.getmembers(exceptions, inspect.isclass)
+        if issubclass(cls, exceptions.APIException)
+    }
+    for app in ("verifier", "claims", "sources"):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Assign):
+                    names = {getattr(target, "id", None) for target in node.targets}
+                    if names & {"default_code", "code"} and isinstance(
+                        node.value, ast.Constant
+                    ):
+                        codes.add(node.value.value)
+                elif isinstance(node, ast.Call):
+                    func = node.func
+                    name = getattr(func, "id", None) or getattr(func, "attr", None)
+                    if name not in {"problem_response", "_drf_problem"}:
+                        continue
+                    given = [kw.value for kw in node.keywords if kw.arg == "code"]
+                    given += node.args[2:3]
+                    codes.update(
+                        arg.value
+                        for arg in given
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                    )
+    return codes
+
+
+def test_the_readme_lists_every_error_code_the_api_sends():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = readme.split("`code` is for programs (", 1)[1].split(")", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+)`", listed))
+
+    assert emitted_codes() == documented

@@ -73,6 +73,18 @@ def test_every_operation_documents_its_errors(schema):
                 assert "404" in codes, (method, path)
 
 
+def test_the_token_is_an_http_bearer_scheme_that_every_write_accepts(schema):
+    schemes = schema["components"]["securitySchemes"]
+    bearer = [
+        name
+        for name, scheme in schemes.items()
+        if scheme == {**scheme, "type": "http", "scheme": "bearer"}
+    ]
+    assert len(bearer) == 1
+    for path in ("/api/v1/claims/", "/api/v1/auth/logout/"):
+        assert {bearer[0]: []} in schema["paths"][path]["post"]["security"]
+
+
 def test_claim_writes_document_their_preconditions(schema):
     operation = schema["paths"]["/api/v1/claims/{slug}/"]["patch"]
     headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}

@@ -149,3 +149,75 @@ def test_the_admin_lockout_says_when_to_retry(client, editor, limit):
 
     assert response.status_code == 429
     assert int(response["Retry-After"]) == 15 * 60
+
+
+# Password spraying: many usernames from one address. Every sign-in form
+# counts against the same per-address `login` throttle as the token sign-in.
+
+SESSION_LOGIN = "/api/v1/auth/session/login/"
+
+
+@pytest.fixture
+def sign_in_rate(monkeypatch) -> int:
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "login": "10/minute"},
+    )
+    return 10
+
+
+def form_sign_in(client, url: str, username: str):
+    return client.post(url, {"username": username, "password": "guess", "next": "/"})
+
+
+@pytest.mark.parametrize("url", [LOGIN, SESSION_LOGIN])
+def test_spraying_passwords_over_many_usernames_is_throttled_by_address(
+    client, sign_in_rate, url
+):
+    codes = [form_sign_in(client, url, f"user{n}").status_code for n in range(30)]
+
+    assert codes == [200] * sign_in_rate + [429] * (30 - sign_in_rate)
+    assert not AccessAttempt.objects.filter(username="user29").exists()
+
+
+def test_the_admin_form_says_when_to_try_again(client, sign_in_rate):
+    for n in range(sign_in_rate):
+        form_sign_in(client, LOGIN, f"user{n}")
+
+    response = form_sign_in(client, LOGIN, "editor")
+
+    assert response.status_code == 429
+    wait = int(response["Retry-After"])
+    assert "Sign-in paused" in response.text
+    assert f"Try again in {wait} seconds" in response.text
+
+
+def test_the_browsable_api_form_answers_problem_details(client, sign_in_rate):
+    for n in range(sign_in_rate):
+        form_sign_in(client, SESSION_LOGIN, f"user{n}")
+
+    response = form_sign_in(client, SESSION_LOGIN, "editor")
+
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) >= 1
+
+
+def test_every_sign_in_door_shares_one_count_per_address(client, editor, sign_in_rate):
+    for n in range(sign_in_rate // 2):
+        form_sign_in(client, LOGIN, f"user{n}")
+    for n in range(sign_in_rate // 2):
+        token_sign_in(f"other{n}", "guess")
+
+    assert form_sign_in(client, SESSION_LOGIN, "editor").status_code == 429
+    assert token_sign_in("editor", PASSWORD).status_code == 429
+    assert (
+        sign_in(
+            client.__class__(REMOTE_ADDR="192.0.2.9"), "editor", PASSWORD
+        ).status_code
+        == 302
+    )

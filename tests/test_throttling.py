@@ -178,17 +178,31 @@ def test_the_counter_works_on_sqlite_too(tmp_path):
     assert result.stdout.strip() == "[(0, 1), (0, 2), (2, 1)]"
 
 
+def sliding_count(previous: int, current: int, moment: float) -> float:
+    """The throttle's count at ``moment`` seconds into the window of
+    ``current`` (60 s), for a client that sent nothing since."""
+    if moment >= 120:
+        return 0
+    if moment >= 60:
+        return current * (1 - (moment - 60) / 60)
+    return previous * (1 - moment / 60) + current
+
+
 @pytest.mark.parametrize(
     ("previous", "current", "elapsed", "expected"),
     [
-        # Over the limit in this window: its end, then until 20/30 has faded.
-        (0, 30, 10, 50 + 60 * (1 - 20 / 30)),
+        # Over the limit in this window: its end, then until 19/30 has faded.
+        (0, 30, 10, 50 + 60 * (1 - 19 / 30)),
         # Within it alone, but the previous window still weighs: until it fades.
-        (40, 10, 0, 60 * (1 - 10 / 40)),
+        (40, 10, 0, 60 * (1 - 9 / 40)),
         (40, 10, 50, 0),
+        # Exactly at the limit in this window: the next request would pass it.
+        (0, 20, 30, 30 + 60 * (1 - 19 / 20)),
+        # The previous window would fade only after this one ends.
+        (60, 19, 30, 30 + 60 * (1 - 19 / 19)),
     ],
 )
-def test_retry_after_is_when_the_sliding_count_is_back_within_the_limit(
+def test_retry_after_is_when_the_next_request_fits_within_the_limit(
     previous, current, elapsed, expected
 ):
     wait = seconds_until_allowed(
@@ -196,12 +210,11 @@ def test_retry_after_is_when_the_sliding_count_is_back_within_the_limit(
     )
 
     assert wait == pytest.approx(expected)
-    # then: at that moment, the sliding count is within the limit
-    moment = elapsed + wait
-    if moment >= 60:
-        assert current * (1 - (moment - 60) / 60) <= 20 + 1e-9
-    else:
-        assert previous * (1 - moment / 60) + current <= 20 + 1e-9
+    # then: at that moment the next request, counted too, is within the limit,
+    assert sliding_count(previous, current, elapsed + wait) + 1 <= 20 + 1e-9
+    # and a second earlier it was not
+    if wait >= 1:
+        assert sliding_count(previous, current, elapsed + wait - 1) + 1 > 20
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -32,7 +33,8 @@ from claims.api.views import (
 )
 from sources.api.views import DocumentViewSet, SourceViewSet
 from verifier.exceptions import problem_response
-from verifier.throttling import ScopedRateThrottle
+from verifier.rest import TokenAuthentication
+from verifier.throttling import SignInRateThrottle
 
 # No format suffixes (``/claims/<slug>.json``): ``?format=`` and ``Accept``
 # choose the format, and a lookup never ends in a dot.
@@ -57,7 +59,8 @@ TokenSerializer = inline_serializer(
     "Token",
     {
         "token": serializers.CharField(
-            help_text="Send as `Authorization: Token <token>`. Shown once."
+            help_text="Send as `Authorization: Bearer <token>` (or `Token <token>`). "
+            "Shown once."
         ),
         "expiry": serializers.DateTimeField(),
     },
@@ -73,16 +76,6 @@ class SignInBasicAuthentication(BasicAuthentication):
     ) -> tuple:
         django_request = getattr(request, "_request", request)
         return super().authenticate_credentials(userid, password, django_request)
-
-
-class SignInRateThrottle(ScopedRateThrottle):
-    """Sign-in attempts per client address, whoever they claim to be."""
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": self.get_ident(request),
-        }
 
 
 class LoginView(knox_views.LoginView):
@@ -128,6 +121,8 @@ class LoginView(knox_views.LoginView):
 class LogoutView(knox_views.LogoutView):
     """Revoke the token of this request."""
 
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, format: str | None = None) -> Response:
         return super().post(request, format=format)
@@ -136,9 +131,18 @@ class LogoutView(knox_views.LogoutView):
 class LogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of this user."""
 
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, format: str | None = None) -> Response:
         return super().post(request, format=format)
+
+
+class DocsView(SpectacularSwaggerView):
+    """The interactive docs: a page to read, so GET alone. (DRF's OPTIONS
+    answer has no template to render it as this page.)"""
+
+    http_method_names = ["get", "head"]
 
 
 @csrf_exempt
@@ -147,15 +151,27 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return problem_response(404, None, "not_found")
 
 
+# The browsable API's sign-in, as rest_framework.urls has it, but a sign-in is
+# a POST: Django's form view would take a PUT as one too.
+session_urls = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="rest_framework/login.html",
+            http_method_names=["get", "head", "post", "options"],
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
 urlpatterns = [
     path("", include(router.urls)),
     path("auth/login/", LoginView.as_view(), name="api-login"),
     path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
-    path("auth/session/", include("rest_framework.urls", namespace="rest_framework")),
+    path("auth/session/", include((session_urls, "rest_framework"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path(
-        "docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
-    ),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^(?P<rest>[\s\S]*)$", not_found),
 ]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models
 
 
@@ -21,3 +23,30 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window}: {self.hits}"
+
+
+class Versioned(models.Model):
+    """An editable object with a version number, for optimistic concurrency
+    (``verifier.conditional``): every save of a change makes a new version,
+    whoever makes it (the API, the admin, a command)."""
+
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up by one with every saved change; names the ETag.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+    @property
+    def etag(self) -> str:
+        """The HTTP entity tag of this version, for conditional requests."""
+        return f'"{self.pk}.{self.version}"'

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.utils import extend_schema_field
+from knox import auth as knox_auth
 from rest_framework import (
     filters,
     negotiation,
@@ -29,7 +30,9 @@ from rest_framework import (
     permissions,
     serializers,
 )
+from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import (
+    AuthenticationFailed,
     NotAcceptable,
     NotFound,
     ParseError,
@@ -115,6 +118,35 @@ class JSONBodyMiddleware:
         return self.get_response(request)
 
 
+class MethodNotAllowedMiddleware:
+    """Under ``/api/``, a 405 from one of Django's own views (the browsable
+    API's sign-in and sign-out forms) is problem details too, with its
+    ``Allow``, like every other API error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from verifier.exceptions import PROBLEM_CONTENT_TYPE, problem_response
+
+        self.get_response = get_response
+        self.problem_response = problem_response
+        self.content_type = PROBLEM_CONTENT_TYPE
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and response.get("Content-Type") != self.content_type
+        ):
+            allowed = response.get("Allow", "")
+            return self.problem_response(
+                405,
+                f'Method "{request.method[:20]}" not allowed.',
+                "method_not_allowed",
+                headers={"Allow": allowed} if allowed else None,
+            )
+        return response
+
+
 def _has_body(request: HttpRequest) -> bool:
     if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
         return True
@@ -122,6 +154,31 @@ def _has_body(request: HttpRequest) -> bool:
         return int(request.META.get("CONTENT_LENGTH") or 0) > 0
     except ValueError:
         return True
+
+
+class TokenAuthentication(knox_auth.TokenAuthentication):
+    """A knox token, sent as ``Authorization: Bearer <token>`` (RFC 6750, what
+    generated clients send by default) or ``Authorization: Token <token>``.
+
+    Knox reads one prefix, ``AUTH_HEADER_PREFIX`` (``Bearer``, which the
+    schema's security scheme and ``WWW-Authenticate`` name); the other is
+    accepted too, so existing clients keep working.
+    """
+
+    prefixes = (b"bearer", b"token")
+
+    def authenticate(self, request: Request) -> tuple | None:
+        auth = get_authorization_header(request).split()
+        if not auth or auth[0].lower() not in self.prefixes:
+            # Possibly for another backend (Basic, on the sign-in).
+            return None
+        if len(auth) == 1:
+            raise AuthenticationFailed("Invalid token header: no token given.")
+        if len(auth) > 2:
+            raise AuthenticationFailed(
+                "Invalid token header: a token has no spaces in it."
+            )
+        return self.authenticate_credentials(auth[1])
 
 
 class ContentNegotiation(negotiation.DefaultContentNegotiation):
@@ -574,6 +631,18 @@ class SlugOrIdLookupMixin:
         return found
 
 
+def _changes(instance: Model, values: dict[str, Any], many: dict[str, Any]) -> bool:
+    """Whether saving ``values`` (and the related sets ``many``) would change
+    what ``instance`` holds."""
+    if any(getattr(instance, name) != value for name, value in values.items()):
+        return True
+    return any(
+        {obj.pk for obj in related}
+        != set(getattr(instance, name).values_list("pk", flat=True))
+        for name, related in many.items()
+    )
+
+
 class CleanModelSerializer(serializers.ModelSerializer):
     """Saves run the model's own validation (``clean()`` and every constraint),
     so a broken invariant is a 400 with a message per field, never a 500."""
@@ -599,6 +668,9 @@ class CleanModelSerializer(serializers.ModelSerializer):
     @transaction.atomic
     def update(self, instance: Model, validated_data: dict[str, Any]) -> Model:
         many = self._split_many(validated_data)
+        if not _changes(instance, validated_data, many):
+            # Nothing to write: no new version, no history row, the same ETag.
+            return instance
         for name, value in validated_data.items():
             setattr(instance, name, value)
         instance.full_clean()

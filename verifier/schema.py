@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -50,6 +51,21 @@ class SlugOrIdFieldExtension(OpenApiSerializerFieldExtension):
         return auto_schema.resolve_serializer(output, direction).ref
 
 
+class TokenScheme(KnoxTokenScheme):
+    """Knox's scheme for our subclass: with the ``Bearer`` prefix it is an
+    http ``bearer`` scheme, which generated clients fill in by default."""
+
+    target_class = "verifier.rest.TokenAuthentication"
+
+    def get_security_definition(self, auto_schema: openapi.AutoSchema) -> dict:
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": "A token from `auth/login/`, sent as "
+            "`Authorization: Bearer <token>` (`Authorization: Token <token>` "
+            "works too).",
+        }
+
+
 class ProblemSerializer(serializers.Serializer):
     """An error, as problem details (RFC 9457), ``application/problem+json``."""
 
@@ -79,7 +95,7 @@ class ValidationProblemSerializer(ProblemSerializer):
 
 class StaleVersionProblemSerializer(ProblemSerializer):
     current_version = serializers.IntegerField(
-        required=False, help_text="The claim's version now, when the service knew it."
+        required=False, help_text="The version now, when the service knew it."
     )
 
     class Meta:
@@ -95,12 +111,12 @@ _ERRORS = {
     "406": "The Accept header asks for a format the API cannot give.",
     "409": "The change conflicts with stored data (e.g. the object is still "
     "referenced, or was created at the same moment).",
-    "412": "`If-Match` does not match the claim's current ETag: reload, then "
-    "apply the change again.",
+    "412": "`If-Match` does not match the current ETag: reload, then apply the "
+    "change again.",
     "413": "The request body is too large.",
     "415": "The body is not JSON.",
     "422": "This `Idempotency-Key` was already used for a different request.",
-    "428": "`If-Match` is missing: send the claim's ETag.",
+    "428": "`If-Match` is missing: send the ETag as last read.",
     "429": "Too many requests: wait for the number of seconds in `Retry-After`.",
     "503": "The database is briefly unavailable: retry after `Retry-After` "
     "seconds (with the same `Idempotency-Key` for a POST).",
@@ -126,7 +142,9 @@ class AutoSchema(openapi.AutoSchema):
             if self.method != "DELETE":
                 codes.append("415")
             if self._concurrency_controlled():
-                codes += ["412", "428"]
+                codes.append("412")
+                if self._if_match_required():
+                    codes.append("428")
             if self._idempotent():
                 codes.append("422")
         else:
@@ -143,6 +161,9 @@ class AutoSchema(openapi.AutoSchema):
     def _concurrency_controlled(self) -> bool:
         check = getattr(self.view, "needs_if_match", None)
         return bool(check and check(self.method, getattr(self.view, "action", None)))
+
+    def _if_match_required(self) -> bool:
+        return getattr(self.view, "if_match_required", True)
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
         responses = super()._get_response_bodies(direction)
@@ -192,18 +213,25 @@ class AutoSchema(openapi.AutoSchema):
                     OpenApiTypes.STR,
                     OpenApiParameter.HEADER,
                     response=etag_codes,
-                    description="The claim's version, for `If-Match` and "
-                    "`If-None-Match`.",
+                    description="The version (for a claim's part, its claim's), "
+                    "for `If-Match` and `If-None-Match`.",
                 )
             )
         if self._concurrency_controlled():
+            required = self._if_match_required()
             parameters.append(
                 OpenApiParameter(
                     "If-Match",
                     OpenApiTypes.STR,
                     OpenApiParameter.HEADER,
-                    description="The ETag of the claim as last read. Required: "
-                    "without it the answer is 428, with an outdated one 412.",
+                    required=required,
+                    description="The ETag as last read (a part sends its "
+                    "claim's). Required: without it the answer is 428, with an "
+                    "outdated one 412."
+                    if required
+                    else "The ETag as last read: with an outdated one the answer "
+                    "is 412 and nothing is written. Without it, the write "
+                    "applies to whatever version is current.",
                 )
             )
         if self._idempotent():

@@ -99,11 +99,14 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "verifier.rest.RequestSizeLimitMiddleware",
     "verifier.rest.JSONBodyMiddleware",
+    "verifier.rest.MethodNotAllowedMiddleware",
+    "verifier.throttling.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "verifier.throttling.SignInThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "verifier.middleware.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -285,7 +288,7 @@ if os.environ.get("REDIS_URL"):
 REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "verifier.rest.ContentNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "verifier.rest.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["verifier.rest.RolePermission"],
@@ -323,6 +326,8 @@ REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
     "AUTO_REFRESH": False,
     "TOKEN_PREFIX": "vrf_",
+    # verifier.rest.TokenAuthentication takes "Token" as well.
+    "AUTH_HEADER_PREFIX": "Bearer",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -330,7 +335,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Claims, who asserts and who denies them, the evidence, and every "
         "change of verdict. Reads of published data are public; writes need a "
-        "token (`Authorization: Token …`). Writes to a claim or its parts send "
+        "token (`Authorization: Bearer …`). Writes to a claim or its parts send "
         "the claim's `ETag` in `If-Match`."
     ),
     "VERSION": "1.0.0",
@@ -359,7 +364,14 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Idempotent-Replayed"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+    "RateLimit",
+    "RateLimit-Policy",
+    "Retry-After",
+]
 
 # One line per request (verifier.request), each line stamped with the id of
 # the request it belongs to, which the response carries in X-Request-ID.

@@ -23,12 +23,14 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from rest_framework import throttling
 from rest_framework.request import Request
 
@@ -98,14 +100,89 @@ def hit(key: str, window: int, duration: int) -> tuple[int, int]:
 def seconds_until_allowed(
     *, previous: int, current: int, elapsed: float, duration: int, limit: int
 ) -> float:
-    """How long until the sliding count is back within ``limit``, if the
-    client sends nothing more."""
-    if current > limit:
-        # Wait for this window to end, then for its weight to fall enough.
-        return (duration - elapsed) + duration * (1 - limit / current)
-    # This window alone is within the limit: wait for the previous one to fade.
-    fade_until = duration * (1 - (limit - current) / previous) if previous else 0
-    return max(fade_until - elapsed, 0)
+    """How long a client that sends nothing more waits until its next request
+    is served: until the sliding count, that request included, is back within
+    ``limit``."""
+    room = limit - 1  # the next request counts too
+    if current <= room and previous:
+        # Within this window, once the previous one has faded enough.
+        fade_until = max(duration * (1 - (room - current) / previous), 0)
+        if fade_until < duration:
+            return max(fade_until - elapsed, 0)
+    elif current <= room:
+        return 0
+    # In the next window, once this one, then the previous, weighs little enough.
+    return (duration - elapsed) + max(duration * (1 - room / current), 0)
+
+
+def seconds_until_reset(
+    *, previous: int, current: int, elapsed: float, duration: int
+) -> float:
+    """How long until nothing counts any more, if the client sends nothing:
+    the whole allowance is back then."""
+    if current:
+        return 2 * duration - elapsed
+    return duration - elapsed if previous else 0
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    """One throttle's verdict on a request, as the rate-limit header fields
+    tell it."""
+
+    policy: str
+    quota: int
+    window: int
+    remaining: int
+    reset: int
+
+
+def _report(request: Request, state: RateLimitState) -> None:
+    # On Django's request, which the middleware below sees; DRF's wraps it.
+    django_request = getattr(request, "_request", request)
+    states = getattr(django_request, "rate_limits", None)
+    if states is None:
+        states = django_request.rate_limits = {}
+    states[state.policy] = state
+
+
+def _sf_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def rate_limit_headers(states: Iterable[RateLimitState]) -> dict[str, str]:
+    """``RateLimit-Policy`` and ``RateLimit`` as draft-ietf-httpapi-ratelimit-
+    headers (revisions 08 to 12) defines them: structured-field lists of
+    policies, ``"anon";q=120;w=60`` and ``"anon";r=117;t=95``.
+
+    ``t`` is when the whole quota is back; on a refusal, when the next request
+    is served, like ``Retry-After``.
+    """
+    states = list(states)
+    return {
+        "RateLimit-Policy": ", ".join(
+            f"{_sf_string(s.policy)};q={s.quota};w={s.window}" for s in states
+        ),
+        "RateLimit": ", ".join(
+            f"{_sf_string(s.policy)};r={s.remaining};t={s.reset}" for s in states
+        ),
+    }
+
+
+class RateLimitHeadersMiddleware:
+    """Every API response that a throttle counted tells the client where it
+    stands, so it can slow down before it is refused."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        states = getattr(request, "rate_limits", None)
+        if states:
+            for name, value in rate_limit_headers(states.values()).items():
+                response.headers.setdefault(name, value)
+        return response
 
 
 def client_ip(request: HttpRequest | Request) -> str:
@@ -137,32 +214,60 @@ class SharedRateMixin:
     num_requests: int
     duration: int
 
+    # The clock, as DRF's throttles have it: tests move it instead of sleeping.
+    timer = staticmethod(time.time)
+
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
         if key is None:
             return True
-        now = time.time()
+        now = self.timer()
         window = int(now // self.duration) * self.duration
         elapsed = now - window
         previous, current = hit(key, window, self.duration)
         weight = 1 - elapsed / self.duration
-        if previous * weight + current <= self.num_requests:
-            return True
-        self._wait = max(
-            1.0,
-            math.ceil(
-                seconds_until_allowed(
-                    previous=previous,
-                    current=current,
-                    elapsed=elapsed,
-                    duration=self.duration,
-                    limit=self.num_requests,
-                )
+        # A little slack for floating point: a client that waited exactly
+        # Retry-After lands on the limit, not a hair above it.
+        count = previous * weight + current
+        allowed = count <= self.num_requests + 1e-6
+        if allowed:
+            reset = seconds_until_reset(
+                previous=previous,
+                current=current,
+                elapsed=elapsed,
+                duration=self.duration,
+            )
+        else:
+            self._wait = reset = max(
+                1,
+                math.ceil(
+                    seconds_until_allowed(
+                        previous=previous,
+                        current=current,
+                        elapsed=elapsed,
+                        duration=self.duration,
+                        limit=self.num_requests,
+                    )
+                ),
+            )
+        _report(
+            request,
+            RateLimitState(
+                policy=self.policy_name(),
+                quota=self.num_requests,
+                window=self.duration,
+                remaining=max(0, math.floor(self.num_requests - count + 1e-6))
+                if allowed
+                else 0,
+                reset=math.ceil(reset),
             ),
         )
-        return False
+        return allowed
+
+    def policy_name(self) -> str:
+        return str(getattr(self, "scope", None) or type(self).__name__.lower())
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
@@ -197,3 +302,77 @@ class ScopedRateThrottle(SharedRateMixin, throttling.ScopedRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+
+class SignInRateThrottle(ScopedRateThrottle):
+    """Sign-in attempts per client address, whoever they claim to be: on the
+    token sign-in and, through ``SignInThrottleMiddleware``, on every sign-in
+    form, with one counter per address for all of them."""
+
+    def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str:
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
+class _SignInForm:
+    throttle_scope = "login"
+
+
+class SignInThrottleMiddleware:
+    """Counts each sign-in posted to an HTML form (the admin's, the browsable
+    API's) against the ``login`` throttle, as the token sign-in is counted, so
+    that spraying passwords over many usernames from one address is refused
+    on every door alike. django-axes still locks out one username after
+    repeated failures; this limits an address whatever usernames it tries.
+
+    A refusal is a 429 with ``Retry-After``: problem details under ``/api/``,
+    a page saying when to try again elsewhere.
+    """
+
+    forms = frozenset({"admin:login", "rest_framework:login"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if (
+            request.method in {"GET", "HEAD", "OPTIONS"}
+            or match is None
+            or match.view_name not in self.forms
+        ):
+            return None
+        throttle = SignInRateThrottle()
+        if throttle.allow_request(request, _SignInForm()):
+            return None
+        return sign_in_throttled(request, int(throttle.wait() or 1))
+
+
+def sign_in_throttled(request: HttpRequest, wait: int) -> HttpResponse:
+    """The answer to a sign-in form posted too often from one address."""
+    # Imported here: verifier.exceptions loads DRF's views, and DRF loads this
+    # module while it is loading itself.
+    from django.shortcuts import render
+
+    from verifier.exceptions import is_api_request, problem_response
+
+    headers = {"Retry-After": str(wait)}
+    if is_api_request(request):
+        return problem_response(
+            429,
+            f"Too many sign-ins from this address: try again in {wait} seconds.",
+            "throttled",
+            headers=headers,
+        )
+    response = render(
+        request, "admin/sign_in_throttled.html", {"wait": wait}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response

@@ -43,6 +43,13 @@ from claims.models import (
     Status,
     StatusChange,
 )
+from verifier.conditional import (
+    ConcurrencyControlled,
+    VersionedWritesMixin,
+    etag_in,
+    expected_version,
+    page_etag,
+)
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
 from verifier.rest import QueryParametersMixin, SlugOrIdLookupMixin
 
@@ -67,13 +74,7 @@ from .filters import (
     PlaceFilter,
     StatementFilter,
 )
-from .permissions import (
-    ACTION_PERMISSIONS,
-    etag_in,
-    etag_matches,
-    expected_version,
-    page_etag,
-)
+from .permissions import ACTION_PERMISSIONS
 from .renderers import ORJSONRenderer
 from .serializers import (
     ClaimDetailSerializer,
@@ -102,6 +103,7 @@ class PlaceViewSet(
     QueryParametersMixin,
     SlugOrIdLookupMixin,
     IdempotentCreateMixin,
+    VersionedWritesMixin,
     viewsets.ModelViewSet,
 ):
     """Where claims are about: a hierarchy (village ⊂ region ⊂ country)."""
@@ -117,6 +119,7 @@ class EventViewSet(
     QueryParametersMixin,
     SlugOrIdLookupMixin,
     IdempotentCreateMixin,
+    VersionedWritesMixin,
     viewsets.ModelViewSet,
 ):
     """What a group of claims is about."""
@@ -126,30 +129,6 @@ class EventViewSet(
     filterset_class = EventFilter
     ordering_fields = ["created_at", "updated_at", "title"]
     ordering = ["-created_at"]
-
-
-class ConcurrencyControlled:
-    """Views whose writes need the claim's ETag in ``If-Match``."""
-
-    conditional_get = True
-
-    @staticmethod
-    def needs_if_match(method: str, action: str | None) -> bool:
-        # Adding a part is a write to an existing claim, so it needs one too.
-        return method in {"PUT", "PATCH", "DELETE", "POST"}
-
-    @staticmethod
-    def etag_codes(action: str | None) -> list[int]:
-        return [] if action in {"list", "destroy"} else [200, 201]
-
-    def with_etag(self, response: Response, claim: Claim) -> Response:
-        response["ETag"] = claim.etag
-        return response
-
-    def not_modified(self, request: Request, claim: Claim) -> Response | None:
-        if etag_matches(request.headers.get("If-None-Match"), claim):
-            return self.with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), claim)
-        return None
 
 
 def page_not_modified(etag: str) -> Response:

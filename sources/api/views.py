@@ -1,6 +1,7 @@
 from rest_framework import viewsets
 
 from sources.models import Document, Source
+from verifier.conditional import VersionedWritesMixin
 from verifier.idempotency.views import IdempotentCreateMixin
 from verifier.rest import QueryParametersMixin, SlugOrIdLookupMixin
 
@@ -12,6 +13,7 @@ class SourceViewSet(
     QueryParametersMixin,
     SlugOrIdLookupMixin,
     IdempotentCreateMixin,
+    VersionedWritesMixin,
     viewsets.ModelViewSet,
 ):
     """Who makes or carries claims, with their Admiralty grade (A–F)."""
@@ -24,7 +26,10 @@ class SourceViewSet(
 
 
 class DocumentViewSet(
-    QueryParametersMixin, IdempotentCreateMixin, viewsets.ModelViewSet
+    QueryParametersMixin,
+    IdempotentCreateMixin,
+    VersionedWritesMixin,
+    viewsets.ModelViewSet,
 ):
     """Artefacts in which something was said or shown."""
 

@@ -581,12 +581,13 @@ def test_update_claim_leaves_out_fields_not_given(editor):
 
     services.update_claim(claim, by=editor)
 
+    # and, as nothing changed, no new version either
     after = stored(claim)
     assert (after.text, after.slug, after.event, after.version) == (
         "Kept.",
         "kept",
         event,
-        2,
+        1,
     )
     assert list(after.places.all()) == [place]
 
