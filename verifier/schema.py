@@ -11,10 +11,10 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 from verifier.exceptions import PROBLEM_CONTENT_TYPE
+from verifier.parameters import ChoiceInFilter
 from verifier.rest import (
     MAX_ID,
     SLUG_OR_ID_SCHEMA,
-    ChoiceInFilter,
     SlugOrIdLookupMixin,
     SlugOrIdRelatedField,
 )

@@ -44,7 +44,8 @@ from claims.models import (
     StatusChange,
 )
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
-from verifier.rest import QueryParametersMixin, SlugOrIdLookupMixin
+from verifier.parameters import QueryParametersMixin
+from verifier.rest import SlugOrIdLookupMixin
 
 from .documents import (
     claim_detail_json,
