@@ -244,7 +244,7 @@ RULES: dict[str, list[Target]] = {
         Target("published", "read", _slug("published")),
         Target("draft", "read_draft", _slug("draft")),
         Target("editor's draft", "read_draft", _slug("editors_draft")),
-        Target("draft by id", "absent", lambda w: {"slug": w.draft.pk}),
+        Target("draft by id", "read_draft", lambda w: {"slug": w.draft.pk}),
     ],
     **{
         f"{method} {CLAIM}": [

@@ -12,10 +12,11 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 from verifier.exceptions import PROBLEM_CONTENT_TYPE
+from verifier.parameters import ChoiceInFilter
 from verifier.rest import (
     MAX_ID,
     SLUG_OR_ID_SCHEMA,
-    ChoiceInFilter,
+    SlugOrIdLookupMixin,
     SlugOrIdRelatedField,
 )
 
@@ -202,6 +203,16 @@ class AutoSchema(openapi.AutoSchema):
         parameters += getattr(self.view, "action_query_parameters", {}).get(
             getattr(self.view, "action", None), []
         )
+        if isinstance(self.view, SlugOrIdLookupMixin) and "{" in self.path:
+            parameters.append(
+                OpenApiParameter(
+                    self.view.lookup_field,
+                    OpenApiTypes.STR,
+                    OpenApiParameter.PATH,
+                    pattern=f"^{self.view.lookup_value_regex}$",
+                    description="The id (a number) or the slug.",
+                )
+            )
         etag_codes = getattr(self.view, "etag_codes", None)
         etag_codes = (
             etag_codes(getattr(self.view, "action", None)) if etag_codes else []

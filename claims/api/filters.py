@@ -23,8 +23,8 @@ from claims.models import (
     sees_drafts,
 )
 from sources.models import Reliability
+from verifier.parameters import ChoiceInFilter
 from verifier.rest import (
-    ChoiceInFilter,
     MomentFilter,
     SlugOrIdFilter,
     SlugOrIdFormField,

@@ -51,7 +51,8 @@ from verifier.conditional import (
     page_etag,
 )
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
-from verifier.rest import QueryParametersMixin, SlugOrIdLookupMixin
+from verifier.parameters import QueryParametersMixin
+from verifier.rest import SlugOrIdLookupMixin
 
 from .documents import (
     claim_detail_json,

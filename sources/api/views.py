@@ -3,7 +3,8 @@ from rest_framework import viewsets
 from sources.models import Document, Source
 from verifier.conditional import VersionedWritesMixin
 from verifier.idempotency.views import IdempotentCreateMixin
-from verifier.rest import QueryParametersMixin, SlugOrIdLookupMixin
+from verifier.parameters import QueryParametersMixin
+from verifier.rest import SlugOrIdLookupMixin
 
 from .filters import DocumentFilter, SourceFilter
 from .serializers import DocumentSerializer, SourceSerializer

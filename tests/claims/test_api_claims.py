@@ -256,10 +256,11 @@ def test_hostile_query_parameters_and_lookups_are_client_errors(
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_an_absurd_page_size_gets_the_largest_page(api, world):
+def test_an_absurd_page_size_is_a_400(api, world):
     response = api().get("/api/v1/claims/?page_size=99999999999999999999999")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]
 
 
 @pytest.mark.parametrize(

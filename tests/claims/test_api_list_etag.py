@@ -79,12 +79,11 @@ def test_a_malformed_if_none_match_is_ignored(api, world):
         assert api().get(LIST, HTTP_IF_NONE_MATCH=header).status_code == 200
 
 
-def test_a_page_without_filters_is_the_page_with_an_unknown_parameter(api, world):
-    plain = api().get(LIST)
+def test_an_unknown_parameter_is_refused_not_ignored(api, world):
     unknown = api().get(f"{LIST}?utm_source=feed")
 
-    assert unknown.status_code == 200
-    assert unknown.json()["results"] == plain.json()["results"]
+    assert unknown.status_code == 400
+    assert "utm_source" in unknown.json()["errors"]
 
 
 @pytest.fixture
