@@ -96,6 +96,32 @@ def test_claim_writes_document_their_preconditions(schema):
     assert "304" in retrieve["responses"]
 
 
+def test_if_match_is_required_exactly_where_a_428_answers_its_absence(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if_match = [
+                p for p in operation.get("parameters", []) if p["name"] == "If-Match"
+            ]
+            required = bool(if_match and if_match[0].get("required"))
+            assert required == ("428" in operation["responses"]), (method, path)
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_every_editable_resource_has_an_etag_and_takes_if_match(schema, resource):
+    detail = next(
+        operations
+        for path, operations in schema["paths"].items()
+        if path.startswith(f"/api/v1/{resource}/{{") and path.count("/") == 5
+    )
+
+    assert "ETag" in detail["get"]["responses"]["200"]["headers"]
+    assert "304" in detail["get"]["responses"]
+    for method in ("put", "patch", "delete"):
+        names = {p["name"] for p in detail[method].get("parameters", [])}
+        assert "If-Match" in names, (method, resource)
+        assert "412" in detail[method]["responses"], (method, resource)
+
+
 def test_lists_document_their_filters_and_cursor(schema):
     names = {p["name"] for p in schema["paths"]["/api/v1/claims/"]["get"]["parameters"]}
 

@@ -130,10 +130,8 @@ class ConcurrencyControlled:
 
 
 def check_version(obj: Model, expected: int | None) -> None:
-    """Lock ``obj``'s row for this transaction and compare its version with
-    the one the client holds."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("check_version() locks a row: call it in a transaction.")
+    """Lock ``obj``'s row for the caller's transaction and compare its
+    version with the one the client holds."""
     current = (
         type(obj)
         ._default_manager.select_for_update()
@@ -154,6 +152,9 @@ class VersionedWritesMixin(ConcurrencyControlled):
     the row lock when sent."""
 
     if_match_required = False
+    # The version the client holds, read before the body is; the saved object.
+    _expected: int | None = None
+    _saved: Any = None
 
     @staticmethod
     def needs_if_match(method: str, action: str | None) -> bool:
@@ -182,15 +183,14 @@ class VersionedWritesMixin(ConcurrencyControlled):
         self._expected = expected_version(request, obj, required=self.if_match_required)
         return super().destroy(request, *args, **kwargs)
 
-    _expected: int | None = None
-    _saved: Any = None
-
     def perform_create(self, serializer: BaseSerializer) -> None:
         self._saved = serializer.save()
 
     @transaction.atomic
     def perform_update(self, serializer: BaseSerializer) -> None:
         check_version(serializer.instance, self._expected)
+        # As stored now, under the lock: the change applies to that.
+        serializer.instance.refresh_from_db()
         self._saved = serializer.save()
 
     @transaction.atomic

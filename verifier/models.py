@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 
 class RateCounter(models.Model):
@@ -40,11 +40,23 @@ class Versioned(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            self.version += 1
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        # The next version after the stored one, under the row lock: two
+        # writers that loaded the same version still make two versions.
+        with transaction.atomic(using=kwargs.get("using")):
+            stored = (
+                type(self)
+                ._base_manager.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            self.version = (stored or self.version) + 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
-        super().save(*args, **kwargs)
+            super().save(*args, **kwargs)
 
     @property
     def etag(self) -> str:
