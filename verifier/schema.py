@@ -10,7 +10,13 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 from verifier.exceptions import PROBLEM_CONTENT_TYPE
-from verifier.rest import MAX_ID, SLUG_OR_ID_SCHEMA, SlugOrIdRelatedField
+from verifier.rest import (
+    MAX_ID,
+    SLUG_OR_ID_SCHEMA,
+    SlugOrIdRelatedField,
+    UniqueListField,
+    UniqueManyRelatedField,
+)
 
 
 class SlugOrIdFieldExtension(OpenApiSerializerFieldExtension):
@@ -23,6 +29,24 @@ class SlugOrIdFieldExtension(OpenApiSerializerFieldExtension):
                 return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
             return dict(SLUG_OR_ID_SCHEMA)
         return auto_schema.resolve_serializer(output, direction).ref
+
+
+class UniqueListFieldExtension(OpenApiSerializerFieldExtension):
+    """Lists that refuse an item given twice say so: ``uniqueItems``."""
+
+    target_class = UniqueListField
+
+    def map_serializer_field(self, auto_schema: openapi.AutoSchema, direction: str):
+        schema = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction == "request":
+            schema["uniqueItems"] = True
+        return schema
+
+
+class UniqueManyRelatedFieldExtension(UniqueListFieldExtension):
+    target_class = UniqueManyRelatedField
 
 
 class ProblemSerializer(serializers.Serializer):

@@ -31,7 +31,12 @@ from claims.models import (
 from claims.services import unique_slug
 from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
 from sources.models import Document, Source
-from verifier.rest import MAX_ID, CleanModelSerializer, SlugOrIdRelatedField
+from verifier.rest import (
+    MAX_ID,
+    CleanModelSerializer,
+    SlugOrIdRelatedField,
+    UniqueListField,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -73,8 +78,8 @@ class PlaceSerializer(CleanModelSerializer):
         required=False,
         help_text="The place this one lies in, by id or slug.",
     )
-    alternate_names = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=100
+    alternate_names = UniqueListField(
+        child=serializers.CharField(max_length=200), required=False
     )
     latitude = serializers.DecimalField(
         max_digits=8,
@@ -371,9 +376,8 @@ class ClaimLinkSerializer(serializers.ModelSerializer):
 class StatusChangeInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     rationale = serializers.CharField(max_length=5000)
-    evidence = serializers.ListField(
+    evidence = UniqueListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-        max_length=100,
         required=False,
         default=list,
         help_text="Ids of this claim's evidence the verdict rests on; needed for "

@@ -1,7 +1,12 @@
 from rest_framework import serializers
 
 from sources.models import Document, Source
-from verifier.rest import CleanModelSerializer, OptionalURLField, SlugOrIdRelatedField
+from verifier.rest import (
+    CleanModelSerializer,
+    OptionalURLField,
+    SlugOrIdRelatedField,
+    UniqueListField,
+)
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -14,10 +19,9 @@ class SourceBriefSerializer(serializers.ModelSerializer):
 
 
 class SourceSerializer(CleanModelSerializer):
-    aliases = serializers.ListField(
+    aliases = UniqueListField(
         child=serializers.CharField(max_length=200),
         required=False,
-        max_length=100,
         help_text="Other spellings, in any language and script.",
     )
     homepage = OptionalURLField(max_length=500)
