@@ -50,14 +50,17 @@ class StatusChangeFeed(Feed):
         return list(self.changes().order_by("-changed_at", "-id")[:ENTRIES])
 
     def item_title(self, item: StatusChange) -> str:
-        verdict = f"{item.get_old_status_display()} → {item.get_new_status_display()}"
+        verdict = (
+            "Wording corrected"
+            if item.corrects_text
+            else f"{item.get_old_status_display()} → {item.get_new_status_display()}"
+        )
         prefix = "Correction: " if item.is_correction else ""
         return f"{prefix}{verdict}: {item.claim.text}"
 
     def item_description(self, item: StatusChange) -> str:
         notice = (
-            f"Correction: the verdict on this published claim changed from "
-            f"{item.get_old_status_display()} to {item.get_new_status_display()}. "
+            f"Correction after publication: the {item.summary}. "
             if item.is_correction
             else ""
         )

@@ -703,7 +703,14 @@ class StatusChange(models.Model):
         blank=True,
     )
     is_correction = models.BooleanField(
-        default=False, help_text="The verdict of a published claim changed."
+        default=False,
+        help_text="The verdict or the wording of a published claim changed.",
+    )
+    old_text = models.TextField(
+        blank=True, help_text="The claim's wording before, when this entry corrects it."
+    )
+    new_text = models.TextField(
+        blank=True, help_text="The claim's wording after, when this entry corrects it."
     )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -727,9 +734,15 @@ class StatusChange(models.Model):
                 condition=Q(new_status__in=Status.values),
                 name="statuschange_new_status_valid",
             ),
+            # An entry changes the verdict, or corrects the wording and keeps it.
             models.CheckConstraint(
-                condition=~Q(old_status=F("new_status")),
-                name="statuschange_changes_status",
+                condition=(~Q(old_status=F("new_status")) & Q(new_text=""))
+                | (
+                    Q(old_status=F("new_status"))
+                    & ~Q(new_text="")
+                    & ~Q(old_text=F("new_text"))
+                ),
+                name="statuschange_changes_status_or_text",
             ),
             models.CheckConstraint(
                 condition=~Q(rationale=""), name="statuschange_rationale_not_empty"
@@ -737,7 +750,24 @@ class StatusChange(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.corrects_text:
+            return "Wording corrected"
         return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
+
+    @property
+    def corrects_text(self) -> bool:
+        """The entry corrects the claim's wording; the verdict stays."""
+        return bool(self.new_text)
+
+    @property
+    def summary(self) -> str:
+        """What changed, in words, for the page, the feed and ClaimReview."""
+        if self.corrects_text:
+            return f"wording changed from “{self.old_text}” to “{self.new_text}”"
+        return (
+            f"verdict changed from {self.get_old_status_display()} "
+            f"to {self.get_new_status_display()}"
+        )
 
 
 class StatusChangeEvidence(models.Model):

@@ -122,6 +122,18 @@ def _bump(
         setattr(caller, name, getattr(locked, name))
 
 
+def _require_reviewer_while_final(claim: Claim, by: User, what: str) -> None:
+    """A final verdict holds only for the claim and evidence it was given on:
+    while it stands, only those who may give one change either."""
+    if Status(claim.status) in Status.final() and not by.has_perm(
+        "claims.set_final_status"
+    ):
+        raise PermissionDenied(
+            f"Only reviewers can change {what} while its verdict is final "
+            f"({Status.CONFIRMED.label} or {Status.FALSE.label})."
+        )
+
+
 def _check_moment(at: datetime.datetime | None) -> datetime.datetime:
     now = timezone.now()
     if at is None:
@@ -188,13 +200,21 @@ def update_claim(
     slug: str = _UNSET,
     event: Event | None = _UNSET,
     places: Iterable[Place] = _UNSET,
+    rationale: str = "",
 ) -> Claim:
-    """Edit a claim's wording, event or places. The slug is fixed once published."""
+    """Edit a claim's wording, event or places. The slug is fixed once published.
+
+    A new wording of a published claim is a correction on its timeline, with
+    ``rationale`` (or a plain notice) as its reason; while the verdict is
+    final, only reviewers may reword the claim.
+    """
     _require(by, "claims.change_claim", "Your role cannot edit claims.")
     locked = _lock(claim, expected_version)
     locked._history_user = by
     fields = []
-    if text is not _UNSET:
+    old_text = locked.text
+    if text is not _UNSET and text.strip() != old_text:
+        _require_reviewer_while_final(locked, by, "the wording of a claim")
         locked.text = text.strip()
         fields.append("text")
     if slug is not _UNSET and slug != locked.slug:
@@ -210,6 +230,18 @@ def update_claim(
     locked.full_clean()
     if places is not _UNSET:
         locked.places.set(places)
+    if "text" in fields and locked.is_published:
+        StatusChange.objects.create(
+            claim=locked,
+            old_status=locked.status,
+            new_status=locked.status,
+            old_text=old_text,
+            new_text=locked.text,
+            rationale=rationale.strip() or "The wording of the claim was corrected.",
+            is_correction=True,
+            changed_by=by,
+            changed_at=timezone.now(),
+        )
     _bump(locked, by, caller=claim, fields=fields)
     return claim
 
@@ -301,6 +333,16 @@ def _refuse_move(part: Part) -> None:
         )
 
 
+def _changes_what_a_verdict_rests_on(evidence: Evidence) -> bool:
+    if evidence._state.adding or not evidence.status_changes.exists():
+        return False
+    stored = Evidence.objects.filter(pk=evidence.pk).values("stance", "document_id")
+    return stored.first() != {
+        "stance": evidence.stance,
+        "document_id": evidence.document_id,
+    }
+
+
 @transaction.atomic
 def save_part(part: Part, *, by: User, expected_version: int | None = None) -> Part:
     """Add or edit a statement, piece of evidence or link, as a new version of
@@ -315,6 +357,8 @@ def save_part(part: Part, *, by: User, expected_version: int | None = None) -> P
     claims = _claims_of(part)
     locked = _lock_all(claims, expected_version)
     _refuse_move(part)
+    if isinstance(part, Evidence) and _changes_what_a_verdict_rests_on(part):
+        _require_reviewer_while_final(locked[0], by, "the evidence a verdict rests on")
     part.full_clean()
     if (
         isinstance(part, ClaimLink)

@@ -34,6 +34,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import _json_script_escapes, format_html, format_html_join
 from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.views.decorators.http import condition, require_safe
 
 from sources.models import Document, Reliability, Source, SourceKind
@@ -565,7 +566,9 @@ class Snapshot:
 
     @property
     def latest(self) -> StatusChange | None:
-        return self.changes[-1] if self.changes else None
+        """The change that gave the current verdict."""
+        verdicts = [change for change in self.changes if not change.corrects_text]
+        return verdicts[-1] if verdicts else None
 
     @property
     def corrections(self) -> list[StatusChange]:
@@ -675,8 +678,7 @@ def claim_review(request: HttpRequest, claim: Claim, page: Snapshot) -> dict[str
             {
                 "@type": "CorrectionComment",
                 "datePublished": change.changed_at.date().isoformat(),
-                "text": f"Verdict changed from {change.get_old_status_display()} "
-                f"to {change.get_new_status_display()}: {change.rationale}",
+                "text": f"{capfirst(change.summary)}: {change.rationale}",
             }
             for change in page.corrections
         ]

@@ -400,6 +400,8 @@ class StatusChangeSerializer(serializers.ModelSerializer):
             "rationale",
             "evidence",
             "is_correction",
+            "old_text",
+            "new_text",
             "changed_by",
             "changed_at",
         ]
