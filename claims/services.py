@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model, ProtectedError, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -263,7 +263,20 @@ def publish_claim(
     locked.visibility = Visibility.PUBLISHED
     locked.published_at = locked.published_at or moment
     _bump(locked, by, caller=claim, fields=["visibility", "published_at"])
+    _bump_linked(locked, by)
     return claim
+
+
+def _bump_linked(claim: Claim, by: User) -> None:
+    """The published claims linked to ``claim`` now show the link, or no
+    longer do: a new version of each."""
+    linked = Claim.objects.published().filter(
+        Q(links_out__to_claim=claim) | Q(links_in__from_claim=claim)
+    )
+    others = list(linked.exclude(pk=claim.pk).distinct().order_by("pk"))
+    if others:
+        for row, other in zip(_lock_all(others, None), others, strict=True):
+            _bump(row, by, caller=other)
 
 
 @transaction.atomic
@@ -277,6 +290,7 @@ def unpublish_claim(
         raise ValidationError({"visibility": "The claim is not published."})
     locked.visibility = Visibility.DRAFT
     _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump_linked(locked, by)
     return claim
 
 
@@ -343,6 +357,16 @@ def _changes_what_a_verdict_rests_on(evidence: Evidence) -> bool:
     }
 
 
+def _bump_showing(locked: list[Claim], claims: list[Claim], by: User) -> None:
+    """A new version of each claim the changed part shows on. A published
+    claim does not show a link to a draft, so a draft's link leaves it as it
+    was: same version, same place in the lists, nothing for the public."""
+    for row, claim in zip(locked, claims, strict=True):
+        if row.is_published and not all(other.is_published for other in locked):
+            continue
+        _bump(row, by, caller=claim)
+
+
 @transaction.atomic
 def save_part(part: Part, *, by: User, expected_version: int | None = None) -> Part:
     """Add or edit a statement, piece of evidence or link, as a new version of
@@ -369,8 +393,7 @@ def save_part(part: Part, *, by: User, expected_version: int | None = None) -> P
     ):
         raise ValidationError({"kind": "These claims are already linked this way."})
     _save(part, by)
-    for row, claim in zip(locked, claims, strict=True):
-        _bump(row, by, caller=claim)
+    _bump_showing(locked, claims, by)
     return part
 
 
@@ -394,8 +417,7 @@ def remove_part(part: Part, *, by: User, expected_version: int | None = None) ->
         raise ValidationError(
             {"evidence": "A verdict in the timeline rests on this evidence; it stays."}
         ) from None
-    for row, claim in zip(locked, claims, strict=True):
-        _bump(row, by, caller=claim)
+    _bump_showing(locked, claims, by)
 
 
 def attribute_statement(

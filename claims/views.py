@@ -96,14 +96,35 @@ def release() -> str:
     return digest.hexdigest()
 
 
+def _shown(column: str) -> str:
+    """The claim ``column`` names is, or once was, public: a draft never
+    published shows nowhere, so nothing done to it changes a public page."""
+    claims = connection.ops.quote_name(Claim._meta.db_table)
+    return (
+        f"EXISTS (SELECT 1 FROM {claims} c WHERE c.id = h.{column} "  # noqa: S608
+        "AND c.published_at IS NOT NULL)"
+    )
+
+
+# Which audit rows can have changed a public page; the others' all can.
+_PUBLIC_HISTORY = {
+    Claim: "h.published_at IS NOT NULL",
+    Statement: _shown("claim_id"),
+    Evidence: _shown("claim_id"),
+    ClaimLink: f"{_shown('from_claim_id')} AND {_shown('to_claim_id')}",
+}
+
+
 @functools.cache
 def _last_change_sql() -> str:
     """Built once per process: the audited tables do not change while it runs."""
-    tables = [model.history.model._meta.db_table for model in HISTORIED]
     quote = connection.ops.quote_name
     union = " UNION ALL ".join(
-        f"SELECT MAX(history_date) AS at FROM {quote(table)}"  # noqa: S608
-        for table in tables
+        # Newest first and the first that counts: a walk down the date index.
+        f"SELECT (SELECT h.history_date FROM {quote(model.history.model._meta.db_table)} h "  # noqa: E501, S608
+        f"WHERE {_PUBLIC_HISTORY.get(model, '1 = 1')} "
+        "ORDER BY h.history_date DESC LIMIT 1) AS at"
+        for model in HISTORIED
     )
     return f"SELECT MAX(at) FROM ({union}) AS changes"  # noqa: S608
 
