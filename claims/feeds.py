@@ -82,11 +82,7 @@ class StatusChangeFeed(Feed):
 
 class EventFeed(StatusChangeFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Event:
-        # As on the event's page: public only through its published claims.
-        return get_object_or_404(
-            Event.objects.filter(claims__visibility=Visibility.PUBLISHED).distinct(),
-            slug=slug,
-        )
+        return get_object_or_404(Event.objects.public(), slug=slug)
 
     def title(self, obj: Event) -> str:
         return f"Verifier: {obj.title}"
@@ -104,7 +100,7 @@ class EventFeed(StatusChangeFeed):
 
 class SourceFeed(StatusChangeFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Source:
-        return get_object_or_404(Source, slug=slug)
+        return get_object_or_404(Source.objects.public(), slug=slug)
 
     def title(self, obj: Source) -> str:
         return f"Verifier: claims by {obj.label}"

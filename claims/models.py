@@ -28,11 +28,17 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from sources.models import Document, Source, validate_string_list
+from sources.models import (
+    Document,
+    PublicQuerySet,
+    Source,
+    validate_string_list,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -108,7 +114,34 @@ class PlaceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class PlaceQuerySet(models.QuerySet["Place"]):
+class PlaceQuerySet(PublicQuerySet):
+    def public(self) -> PlaceQuerySet:
+        """Reference data, a place a published claim or its event is about,
+        and every place those lie in."""
+        place = connection.ops.quote_name(Place._meta.db_table)
+        about = connection.ops.quote_name(Claim.places.through._meta.db_table)
+        event_places = connection.ops.quote_name(Event.places.through._meta.db_table)
+        claim = connection.ops.quote_name(Claim._meta.db_table)
+        shown = RawSQL(  # noqa: S611 - no outside text in the statement
+            f"""
+            WITH RECURSIVE shown(id) AS (
+                SELECT a.place_id FROM {about} a JOIN {claim} c ON c.id = a.claim_id
+                 WHERE c.visibility = %s
+                UNION
+                SELECT e.place_id FROM {event_places} e JOIN {claim} c
+                    ON c.event_id = e.event_id WHERE c.visibility = %s
+                UNION
+                SELECT id FROM {place} WHERE is_reference
+                UNION
+                SELECT p.parent_id FROM {place} p JOIN shown ON p.id = shown.id
+                 WHERE p.parent_id IS NOT NULL
+            )
+            SELECT id FROM shown
+            """,  # noqa: S608 - table names are ours, values parameters
+            [Visibility.PUBLISHED, Visibility.PUBLISHED],
+        )
+        return self.filter(pk__in=shown)
+
     def subtree_ids(self, root: Place | int) -> list[int]:
         """The place and every place inside it, at any depth, in one query."""
         table = self.model._meta.db_table
@@ -152,12 +185,20 @@ class Place(models.Model):
     longitude = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True
     )
+    is_reference = models.BooleanField(
+        "public reference data",
+        default=False,
+        help_text="Public even before a published claim is about it. Set by reviewers.",
+    )
 
     objects = PlaceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("set_reference_place", "Can mark a place as public reference data"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=PlaceKind.values), name="place_kind_valid"
@@ -210,6 +251,18 @@ class Place(models.Model):
         return chain[::-1]
 
 
+class EventQuerySet(PublicQuerySet):
+    def public(self) -> EventQuerySet:
+        """An event is public through its published claims only."""
+        return self.filter(
+            Exists(
+                Claim.objects.filter(
+                    event=OuterRef("pk"), visibility=Visibility.PUBLISHED
+                )
+            )
+        )
+
+
 class Event(models.Model):
     """What a group of claims is about."""
 
@@ -222,6 +275,7 @@ class Event(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = EventQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[places])
 
     class Meta:

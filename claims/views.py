@@ -22,7 +22,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -327,7 +327,7 @@ def publisher(request: HttpRequest) -> dict[str, str]:
 
 @dataclass
 class PlaceTree:
-    """All places, once: for the place picker, ancestors and children."""
+    """All public places, once: for the place picker, ancestors and children."""
 
     places: list[Place]
     by_id: dict[int, Place] = field(init=False)
@@ -341,7 +341,7 @@ class PlaceTree:
 
     @classmethod
     def load(cls) -> PlaceTree:
-        return cls(list(Place.objects.order_by("name")))
+        return cls(list(Place.objects.public().order_by("name")))
 
     def ancestors(self, place: Place) -> list[Place]:
         chain: list[Place] = []
@@ -458,20 +458,6 @@ class ClaimFilterForm(forms.Form):
         )
 
 
-def has_published_claims() -> Exists:
-    """An event with a published claim: a semi-join, not a DISTINCT over claims."""
-    return Exists(Claim.objects.published().filter(event=OuterRef("pk")))
-
-
-def has_published_statements() -> Exists:
-    """A source that spoke on a published claim."""
-    return Exists(
-        Statement.objects.filter(
-            source=OuterRef("pk"), claim__visibility=Visibility.PUBLISHED
-        )
-    )
-
-
 def cursor(claim: Claim) -> str:
     epoch = datetime.datetime.fromtimestamp(0, datetime.UTC)
     return (
@@ -493,8 +479,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     """Published claims, most recently changed first, filtered and paged by key."""
     data = request.GET.copy()
     data["q"] = clean_text(data.get("q", ""))
-    events = list(Event.objects.filter(has_published_claims()))
-    sources = list(Source.objects.filter(has_published_statements()))
+    events = list(Event.objects.public())
+    sources = list(Source.objects.public())
     tree = PlaceTree.load()
     form = ClaimFilterForm(data, events=events, sources=sources, tree=tree)
     context: dict[str, Any] = {"form": form, "claims": []}
@@ -757,7 +743,9 @@ STANCE_CELLS = {
 @public_page
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Every published claim about the event × every source that spoke on it."""
-    event = get_object_or_404(Event.objects.prefetch_related("places"), slug=slug)
+    event = get_object_or_404(
+        Event.objects.public().prefetch_related("places"), slug=slug
+    )
     claims = list(
         Claim.objects.published().filter(event=event).order_by("created_at", "id")
     )
@@ -843,7 +831,7 @@ def track_record(source: Source) -> dict[str, Any]:
 
 @public_page
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    source = get_object_or_404(Source, slug=slug)
+    source = get_object_or_404(Source.objects.public(), slug=slug)
     statements = list(
         Statement.objects.filter(source=source, claim__visibility=Visibility.PUBLISHED)
         .select_related("claim", "document__publisher", "source")

@@ -20,7 +20,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters, negotiation, pagination, permissions, serializers
-from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework.exceptions import NotAcceptable, PermissionDenied, ValidationError
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -427,6 +427,30 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """One or more choices, comma-separated: ``?status=disputed,false``."""
+
+
+class VisibleToMixin:
+    """A viewset over rows some users may not see: its queryset's
+    ``visible_to(user)`` decides, so lists, details, filters and search
+    answer only with what the user may see (the rest is a 404)."""
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().visible_to(self.request.user)
+
+
+def permitted_change(
+    serializer: serializers.Serializer, name: str, value: Any, permission: str
+) -> Any:
+    """``value`` for field ``name``, refused with a 403 unless it is what the
+    object holds already or the user has ``permission``."""
+    if serializer.instance is None:
+        current = serializer.Meta.model._meta.get_field(name).get_default()
+    else:
+        current = getattr(serializer.instance, name)
+    request = serializer.context.get("request")
+    if value != current and not (request and request.user.has_perm(permission)):
+        raise PermissionDenied(f"Your role cannot change “{name}”; reviewers can.")
+    return value
 
 
 class CleanModelSerializer(serializers.ModelSerializer):

@@ -36,6 +36,7 @@ from verifier.rest import (
     CleanModelSerializer,
     SlugOrIdRelatedField,
     UniqueListField,
+    permitted_change,
 )
 
 if TYPE_CHECKING:
@@ -113,8 +114,14 @@ class PlaceSerializer(CleanModelSerializer):
             "alternate_names",
             "latitude",
             "longitude",
+            "is_reference",
         ]
         read_only_fields = ["id"]
+
+    def validate_is_reference(self, value: bool) -> bool:
+        return permitted_change(
+            self, "is_reference", value, "claims.set_reference_place"
+        )
 
     def to_representation(self, instance: Place) -> dict[str, Any]:
         data = super().to_representation(instance)

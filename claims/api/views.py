@@ -44,6 +44,7 @@ from claims.models import (
     StatusChange,
 )
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
+from verifier.rest import VisibleToMixin
 
 from .documents import (
     claim_detail_json,
@@ -91,7 +92,7 @@ SLUG_PATTERN = r"[-\w]+"
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class PlaceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class PlaceViewSet(VisibleToMixin, IdempotentCreateMixin, viewsets.ModelViewSet):
     """Where claims are about: a hierarchy (village ⊂ region ⊂ country)."""
 
     queryset = Place.objects.select_related("parent")
@@ -103,7 +104,7 @@ class PlaceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     ordering = ["name"]
 
 
-class EventViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class EventViewSet(VisibleToMixin, IdempotentCreateMixin, viewsets.ModelViewSet):
     """What a group of claims is about."""
 
     queryset = Event.objects.prefetch_related("places")

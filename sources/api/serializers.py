@@ -6,6 +6,7 @@ from verifier.rest import (
     OptionalURLField,
     SlugOrIdRelatedField,
     UniqueListField,
+    permitted_change,
 )
 
 
@@ -39,10 +40,16 @@ class SourceSerializer(CleanModelSerializer):
             "description",
             "homepage",
             "reliability",
+            "is_reference",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "label", "created_at", "updated_at"]
+
+    def validate_is_reference(self, value: bool) -> bool:
+        return permitted_change(
+            self, "is_reference", value, "sources.set_reference_source"
+        )
 
 
 class DocumentBriefSerializer(serializers.ModelSerializer):

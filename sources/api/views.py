@@ -2,12 +2,13 @@ from rest_framework import viewsets
 
 from sources.models import Document, Source
 from verifier.idempotency.views import IdempotentCreateMixin
+from verifier.rest import VisibleToMixin
 
 from .filters import DocumentFilter, SourceFilter
 from .serializers import DocumentSerializer, SourceSerializer
 
 
-class SourceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class SourceViewSet(VisibleToMixin, IdempotentCreateMixin, viewsets.ModelViewSet):
     """Who makes or carries claims, with their Admiralty grade (A–F)."""
 
     queryset = Source.objects.all()
@@ -19,7 +20,7 @@ class SourceViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     ordering = ["name"]
 
 
-class DocumentViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class DocumentViewSet(VisibleToMixin, IdempotentCreateMixin, viewsets.ModelViewSet):
     """Artefacts in which something was said or shown."""
 
     queryset = Document.objects.select_related("publisher")
