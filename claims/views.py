@@ -22,7 +22,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Model
 from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -106,12 +106,30 @@ def _shown(column: str) -> str:
     )
 
 
+def _used(model: type[Model], column: str) -> str:
+    """A row of ``model`` whose ``column`` names the audited row is on a
+    claim that is, or once was, public."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    claims = connection.ops.quote_name(Claim._meta.db_table)
+    return (
+        f"EXISTS (SELECT 1 FROM {table} u JOIN {claims} c ON c.id = u.claim_id "  # noqa: S608
+        f"WHERE u.{column} = h.id AND c.published_at IS NOT NULL)"
+    )
+
+
 # Which audit rows can have changed a public page; the others' all can.
 _PUBLIC_HISTORY = {
     Claim: "h.published_at IS NOT NULL",
     Statement: _shown("claim_id"),
     Evidence: _shown("claim_id"),
     ClaimLink: f"{_shown('from_claim_id')} AND {_shown('to_claim_id')}",
+    Event: (
+        f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Claim._meta.db_table)} c "  # noqa: S608
+        "WHERE c.event_id = h.id AND c.published_at IS NOT NULL)"
+    ),
+    Document: (
+        f"({_used(Statement, 'document_id')} OR {_used(Evidence, 'document_id')})"
+    ),
 }
 
 

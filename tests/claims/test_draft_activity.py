@@ -88,3 +88,20 @@ def test_publishing_a_linked_draft_is_a_new_version_of_the_claim_it_links_to(
     assert after.version == published.version + 1
     links = api().get(f"/api/v1/claims/{published.slug}/").json()["links"]
     assert world.draft.slug in [link["claim"]["slug"] for link in links]
+
+
+def test_editing_an_event_only_drafts_use_leaves_public_validators_alone(
+    api, client, world, editor
+):
+    world.draft.event = world.spare_event
+    world.draft.save()
+    before = _validators(client, "/")
+
+    response = api(editor).patch(
+        f"/api/v1/events/{world.spare_event.slug}/",
+        {"summary": "Still being researched."},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert _validators(client, "/") == before
