@@ -30,7 +30,12 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
-from sources.admin import HistoryAdmin, SafeAutocompleteMixin, SourceAdmin
+from sources.admin import (
+    HistoryAdmin,
+    ReferenceDataAdmin,
+    SafeAutocompleteMixin,
+    SourceAdmin,
+)
 from sources.models import Source
 
 from . import services
@@ -918,7 +923,8 @@ def _claim_count(**outer: Any) -> Coalesce:
 
 
 @admin.register(Place)
-class PlaceAdmin(HistoryAdmin):
+class PlaceAdmin(ReferenceDataAdmin):
+    reference_permission = "claims.set_reference_place"
     list_display = [
         "name",
         "kind",
@@ -944,6 +950,7 @@ class PlaceAdmin(HistoryAdmin):
         "parent",
         "alternate_names",
         ("latitude", "longitude"),
+        "is_reference",
     ]
     history_list_display = ["name", "parent"]
 

@@ -50,14 +50,17 @@ class StatusChangeFeed(Feed):
         return list(self.changes().order_by("-changed_at", "-id")[:ENTRIES])
 
     def item_title(self, item: StatusChange) -> str:
-        verdict = f"{item.get_old_status_display()} → {item.get_new_status_display()}"
+        verdict = (
+            "Wording corrected"
+            if item.corrects_text
+            else f"{item.get_old_status_display()} → {item.get_new_status_display()}"
+        )
         prefix = "Correction: " if item.is_correction else ""
         return f"{prefix}{verdict}: {item.claim.text}"
 
     def item_description(self, item: StatusChange) -> str:
         notice = (
-            f"Correction: the verdict on this published claim changed from "
-            f"{item.get_old_status_display()} to {item.get_new_status_display()}. "
+            f"Correction after publication: the {item.summary}. "
             if item.is_correction
             else ""
         )
@@ -79,11 +82,7 @@ class StatusChangeFeed(Feed):
 
 class EventFeed(StatusChangeFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Event:
-        # As on the event's page: public only through its published claims.
-        return get_object_or_404(
-            Event.objects.filter(claims__visibility=Visibility.PUBLISHED).distinct(),
-            slug=slug,
-        )
+        return get_object_or_404(Event.objects.public(), slug=slug)
 
     def title(self, obj: Event) -> str:
         return f"Verifier: {obj.title}"
@@ -101,7 +100,7 @@ class EventFeed(StatusChangeFeed):
 
 class SourceFeed(StatusChangeFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Source:
-        return get_object_or_404(Source, slug=slug)
+        return get_object_or_404(Source.objects.public(), slug=slug)
 
     def title(self, obj: Source) -> str:
         return f"Verifier: claims by {obj.label}"

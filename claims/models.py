@@ -28,11 +28,17 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from sources.models import Document, Source, validate_string_list
+from sources.models import (
+    Document,
+    PublicQuerySet,
+    Source,
+    validate_string_list,
+)
 from verifier.encoders import UnicodeJSONEncoder
 from verifier.models import Versioned
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
@@ -111,7 +117,34 @@ class PlaceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class PlaceQuerySet(models.QuerySet["Place"]):
+class PlaceQuerySet(PublicQuerySet):
+    def public(self) -> PlaceQuerySet:
+        """Reference data, a place a published claim or its event is about,
+        and every place those lie in."""
+        place = connection.ops.quote_name(Place._meta.db_table)
+        about = connection.ops.quote_name(Claim.places.through._meta.db_table)
+        event_places = connection.ops.quote_name(Event.places.through._meta.db_table)
+        claim = connection.ops.quote_name(Claim._meta.db_table)
+        shown = RawSQL(  # noqa: S611 - no outside text in the statement
+            f"""
+            WITH RECURSIVE shown(id) AS (
+                SELECT a.place_id FROM {about} a JOIN {claim} c ON c.id = a.claim_id
+                 WHERE c.visibility = %s
+                UNION
+                SELECT e.place_id FROM {event_places} e JOIN {claim} c
+                    ON c.event_id = e.event_id WHERE c.visibility = %s
+                UNION
+                SELECT id FROM {place} WHERE is_reference
+                UNION
+                SELECT p.parent_id FROM {place} p JOIN shown ON p.id = shown.id
+                 WHERE p.parent_id IS NOT NULL
+            )
+            SELECT id FROM shown
+            """,  # noqa: S608 - table names are ours, values parameters
+            [Visibility.PUBLISHED, Visibility.PUBLISHED],
+        )
+        return self.filter(pk__in=shown)
+
     def subtree_ids(self, root: Place | int) -> list[int]:
         """The place and every place inside it, at any depth, in one query."""
         table = self.model._meta.db_table
@@ -158,12 +191,20 @@ class Place(Versioned):
     longitude = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True
     )
+    is_reference = models.BooleanField(
+        "public reference data",
+        default=False,
+        help_text="Public even before a published claim is about it. Set by reviewers.",
+    )
 
     objects = PlaceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("set_reference_place", "Can mark a place as public reference data"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=PlaceKind.values), name="place_kind_valid"
@@ -219,6 +260,18 @@ class Place(Versioned):
         return chain[::-1]
 
 
+class EventQuerySet(PublicQuerySet):
+    def public(self) -> EventQuerySet:
+        """An event is public through its published claims only."""
+        return self.filter(
+            Exists(
+                Claim.objects.filter(
+                    event=OuterRef("pk"), visibility=Visibility.PUBLISHED
+                )
+            )
+        )
+
+
 class Event(Versioned):
     """What a group of claims is about."""
 
@@ -233,6 +286,7 @@ class Event(Versioned):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = EventQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[places])
 
     class Meta:
@@ -727,7 +781,14 @@ class StatusChange(models.Model):
         blank=True,
     )
     is_correction = models.BooleanField(
-        default=False, help_text="The verdict of a published claim changed."
+        default=False,
+        help_text="The verdict or the wording of a published claim changed.",
+    )
+    old_text = models.TextField(
+        blank=True, help_text="The claim's wording before, when this entry corrects it."
+    )
+    new_text = models.TextField(
+        blank=True, help_text="The claim's wording after, when this entry corrects it."
     )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -751,9 +812,15 @@ class StatusChange(models.Model):
                 condition=Q(new_status__in=Status.values),
                 name="statuschange_new_status_valid",
             ),
+            # An entry changes the verdict, or corrects the wording and keeps it.
             models.CheckConstraint(
-                condition=~Q(old_status=F("new_status")),
-                name="statuschange_changes_status",
+                condition=(~Q(old_status=F("new_status")) & Q(new_text=""))
+                | (
+                    Q(old_status=F("new_status"))
+                    & ~Q(new_text="")
+                    & ~Q(old_text=F("new_text"))
+                ),
+                name="statuschange_changes_status_or_text",
             ),
             models.CheckConstraint(
                 condition=~Q(rationale=""), name="statuschange_rationale_not_empty"
@@ -761,7 +828,24 @@ class StatusChange(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.corrects_text:
+            return "Wording corrected"
         return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
+
+    @property
+    def corrects_text(self) -> bool:
+        """The entry corrects the claim's wording; the verdict stays."""
+        return bool(self.new_text)
+
+    @property
+    def summary(self) -> str:
+        """What changed, in words, for the page, the feed and ClaimReview."""
+        if self.corrects_text:
+            return f"wording changed from “{self.old_text}” to “{self.new_text}”"
+        return (
+            f"verdict changed from {self.get_old_status_display()} "
+            f"to {self.get_new_status_display()}"
+        )
 
 
 class StatusChangeEvidence(models.Model):

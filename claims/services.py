@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model, ProtectedError, Q
 from django.utils import timezone
 
 from sources.models import Document, Source
@@ -120,6 +120,18 @@ def _bump(
         setattr(caller, name, getattr(locked, name))
 
 
+def _require_reviewer_while_final(claim: Claim, by: User, what: str) -> None:
+    """A final verdict holds only for the claim and evidence it was given on:
+    while it stands, only those who may give one change either."""
+    if Status(claim.status) in Status.final() and not by.has_perm(
+        "claims.set_final_status"
+    ):
+        raise PermissionDenied(
+            f"Only reviewers can change {what} while its verdict is final "
+            f"({Status.CONFIRMED.label} or {Status.FALSE.label})."
+        )
+
+
 def _check_moment(at: datetime.datetime | None) -> datetime.datetime:
     now = timezone.now()
     if at is None:
@@ -172,16 +184,22 @@ def update_claim(
     slug: str = _UNSET,
     event: Event | None = _UNSET,
     places: Iterable[Place] = _UNSET,
+    rationale: str = "",
 ) -> Claim:
     """Edit a claim's wording, event or places. The slug is fixed once published.
 
-    An edit that changes nothing writes nothing: no new version.
+    An edit that changes nothing writes nothing: no new version. A new
+    wording of a published claim is a correction on its timeline, with
+    ``rationale`` (or a plain notice) as its reason; while the verdict is
+    final, only reviewers may reword the claim.
     """
     _require(by, "claims.change_claim", "Your role cannot edit claims.")
     locked = _lock(claim, expected_version)
     locked._history_user = by
     fields = []
-    if text is not _UNSET and text.strip() != locked.text:
+    old_text = locked.text
+    if text is not _UNSET and text.strip() != old_text:
+        _require_reviewer_while_final(locked, by, "the wording of a claim")
         locked.text = text.strip()
         fields.append("text")
     if slug is not _UNSET and slug != locked.slug:
@@ -205,6 +223,18 @@ def update_claim(
     locked.full_clean()
     if places_change:
         locked.places.set(places)
+    if "text" in fields and locked.is_published:
+        StatusChange.objects.create(
+            claim=locked,
+            old_status=locked.status,
+            new_status=locked.status,
+            old_text=old_text,
+            new_text=locked.text,
+            rationale=rationale.strip() or "The wording of the claim was corrected.",
+            is_correction=True,
+            changed_by=by,
+            changed_at=timezone.now(),
+        )
     _bump(locked, by, caller=claim, fields=fields)
     return claim
 
@@ -226,7 +256,20 @@ def publish_claim(
     locked.visibility = Visibility.PUBLISHED
     locked.published_at = locked.published_at or moment
     _bump(locked, by, caller=claim, fields=["visibility", "published_at"])
+    _bump_linked(locked, by)
     return claim
+
+
+def _bump_linked(claim: Claim, by: User) -> None:
+    """The published claims linked to ``claim`` now show the link, or no
+    longer do: a new version of each."""
+    linked = Claim.objects.published().filter(
+        Q(links_out__to_claim=claim) | Q(links_in__from_claim=claim)
+    )
+    others = list(linked.exclude(pk=claim.pk).distinct().order_by("pk"))
+    if others:
+        for row, other in zip(_lock_all(others, None), others, strict=True):
+            _bump(row, by, caller=other)
 
 
 @transaction.atomic
@@ -240,6 +283,7 @@ def unpublish_claim(
         raise ValidationError({"visibility": "The claim is not published."})
     locked.visibility = Visibility.DRAFT
     _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump_linked(locked, by)
     return claim
 
 
@@ -303,6 +347,26 @@ def _changed(part: Part) -> bool:
     return stored is None or any(getattr(part, name) != stored[name] for name in names)
 
 
+def _changes_what_a_verdict_rests_on(evidence: Evidence) -> bool:
+    if evidence._state.adding or not evidence.status_changes.exists():
+        return False
+    stored = Evidence.objects.filter(pk=evidence.pk).values("stance", "document_id")
+    return stored.first() != {
+        "stance": evidence.stance,
+        "document_id": evidence.document_id,
+    }
+
+
+def _bump_showing(locked: list[Claim], claims: list[Claim], by: User) -> None:
+    """A new version of each claim the changed part shows on. A published
+    claim does not show a link to a draft, so a draft's link leaves it as it
+    was: same version, same place in the lists, nothing for the public."""
+    for row, claim in zip(locked, claims, strict=True):
+        if row.is_published and not all(other.is_published for other in locked):
+            continue
+        _bump(row, by, caller=claim)
+
+
 @transaction.atomic
 def save_part(part: Part, *, by: User, expected_version: int | None = None) -> Part:
     """Add or edit a statement, piece of evidence or link, as a new version of
@@ -321,6 +385,8 @@ def save_part(part: Part, *, by: User, expected_version: int | None = None) -> P
     if not part._state.adding and not _changed(part):
         # Nothing changes: no new version of its claims, no history row.
         return part
+    if isinstance(part, Evidence) and _changes_what_a_verdict_rests_on(part):
+        _require_reviewer_while_final(locked[0], by, "the evidence a verdict rests on")
     part.full_clean()
     if (
         isinstance(part, ClaimLink)
@@ -331,8 +397,7 @@ def save_part(part: Part, *, by: User, expected_version: int | None = None) -> P
     ):
         raise ValidationError({"kind": "These claims are already linked this way."})
     _save(part, by)
-    for row, claim in zip(locked, claims, strict=True):
-        _bump(row, by, caller=claim)
+    _bump_showing(locked, claims, by)
     return part
 
 
@@ -356,8 +421,7 @@ def remove_part(part: Part, *, by: User, expected_version: int | None = None) ->
         raise ValidationError(
             {"evidence": "A verdict in the timeline rests on this evidence; it stays."}
         ) from None
-    for row, claim in zip(locked, claims, strict=True):
-        _bump(row, by, caller=claim)
+    _bump_showing(locked, claims, by)
 
 
 def attribute_statement(

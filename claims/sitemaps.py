@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from sources.models import Source
 
-from .models import Claim, Event, Place, Visibility
-from .views import has_published_claims, has_published_statements
+from .models import Claim, Event, Place
 
 
 class ClaimSitemap(Sitemap):
@@ -29,7 +28,7 @@ class EventSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self) -> QuerySet[Event]:
-        return Event.objects.filter(has_published_claims()).order_by("slug")
+        return Event.objects.public().order_by("slug")
 
     def lastmod(self, event: Event) -> datetime.datetime:
         return event.updated_at
@@ -39,17 +38,14 @@ class SourceSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Source]:
-        return Source.objects.filter(has_published_statements()).order_by("slug")
+        return Source.objects.public().order_by("slug")
 
 
 class PlaceSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Place]:
-        published = Claim.places.through.objects.filter(
-            place_id=OuterRef("pk"), claim__visibility=Visibility.PUBLISHED
-        )
-        return Place.objects.filter(Exists(published)).order_by("slug")
+        return Place.objects.public().order_by("slug")
 
 
 class IndexSitemap(Sitemap):

@@ -22,7 +22,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Model
 from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -34,6 +34,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import _json_script_escapes, format_html, format_html_join
 from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.views.decorators.http import condition, require_safe
 
 from sources.models import Document, Reliability, Source, SourceKind
@@ -95,14 +96,53 @@ def release() -> str:
     return digest.hexdigest()
 
 
+def _shown(column: str) -> str:
+    """The claim ``column`` names is, or once was, public: a draft never
+    published shows nowhere, so nothing done to it changes a public page."""
+    claims = connection.ops.quote_name(Claim._meta.db_table)
+    return (
+        f"EXISTS (SELECT 1 FROM {claims} c WHERE c.id = h.{column} "  # noqa: S608
+        "AND c.published_at IS NOT NULL)"
+    )
+
+
+def _used(model: type[Model], column: str) -> str:
+    """A row of ``model`` whose ``column`` names the audited row is on a
+    claim that is, or once was, public."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    claims = connection.ops.quote_name(Claim._meta.db_table)
+    return (
+        f"EXISTS (SELECT 1 FROM {table} u JOIN {claims} c ON c.id = u.claim_id "  # noqa: S608
+        f"WHERE u.{column} = h.id AND c.published_at IS NOT NULL)"
+    )
+
+
+# Which audit rows can have changed a public page; the others' all can.
+_PUBLIC_HISTORY = {
+    Claim: "h.published_at IS NOT NULL",
+    Statement: _shown("claim_id"),
+    Evidence: _shown("claim_id"),
+    ClaimLink: f"{_shown('from_claim_id')} AND {_shown('to_claim_id')}",
+    Event: (
+        f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Claim._meta.db_table)} c "  # noqa: S608
+        "WHERE c.event_id = h.id AND c.published_at IS NOT NULL)"
+    ),
+    Document: (
+        f"({_used(Statement, 'document_id')} OR {_used(Evidence, 'document_id')})"
+    ),
+}
+
+
 @functools.cache
 def _last_change_sql() -> str:
     """Built once per process: the audited tables do not change while it runs."""
-    tables = [model.history.model._meta.db_table for model in HISTORIED]
     quote = connection.ops.quote_name
     union = " UNION ALL ".join(
-        f"SELECT MAX(history_date) AS at FROM {quote(table)}"  # noqa: S608
-        for table in tables
+        # Newest first and the first that counts: a walk down the date index.
+        f"SELECT (SELECT h.history_date FROM {quote(model.history.model._meta.db_table)} h "  # noqa: E501, S608
+        f"WHERE {_PUBLIC_HISTORY.get(model, '1 = 1')} "
+        "ORDER BY h.history_date DESC LIMIT 1) AS at"
+        for model in HISTORIED
     )
     return f"SELECT MAX(at) FROM ({union}) AS changes"  # noqa: S608
 
@@ -305,7 +345,7 @@ def publisher(request: HttpRequest) -> dict[str, str]:
 
 @dataclass
 class PlaceTree:
-    """All places, once: for the place picker, ancestors and children."""
+    """All public places, once: for the place picker, ancestors and children."""
 
     places: list[Place]
     by_id: dict[int, Place] = field(init=False)
@@ -319,7 +359,7 @@ class PlaceTree:
 
     @classmethod
     def load(cls) -> PlaceTree:
-        return cls(list(Place.objects.order_by("name")))
+        return cls(list(Place.objects.public().order_by("name")))
 
     def ancestors(self, place: Place) -> list[Place]:
         chain: list[Place] = []
@@ -436,20 +476,6 @@ class ClaimFilterForm(forms.Form):
         )
 
 
-def has_published_claims() -> Exists:
-    """An event with a published claim: a semi-join, not a DISTINCT over claims."""
-    return Exists(Claim.objects.published().filter(event=OuterRef("pk")))
-
-
-def has_published_statements() -> Exists:
-    """A source that spoke on a published claim."""
-    return Exists(
-        Statement.objects.filter(
-            source=OuterRef("pk"), claim__visibility=Visibility.PUBLISHED
-        )
-    )
-
-
 def cursor(claim: Claim) -> str:
     epoch = datetime.datetime.fromtimestamp(0, datetime.UTC)
     return (
@@ -471,8 +497,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     """Published claims, most recently changed first, filtered and paged by key."""
     data = request.GET.copy()
     data["q"] = clean_text(data.get("q", ""))
-    events = list(Event.objects.filter(has_published_claims()))
-    sources = list(Source.objects.filter(has_published_statements()))
+    events = list(Event.objects.public())
+    sources = list(Source.objects.public())
     tree = PlaceTree.load()
     form = ClaimFilterForm(data, events=events, sources=sources, tree=tree)
     context: dict[str, Any] = {"form": form, "claims": []}
@@ -565,7 +591,9 @@ class Snapshot:
 
     @property
     def latest(self) -> StatusChange | None:
-        return self.changes[-1] if self.changes else None
+        """The change that gave the current verdict."""
+        verdicts = [change for change in self.changes if not change.corrects_text]
+        return verdicts[-1] if verdicts else None
 
     @property
     def corrections(self) -> list[StatusChange]:
@@ -675,8 +703,7 @@ def claim_review(request: HttpRequest, claim: Claim, page: Snapshot) -> dict[str
             {
                 "@type": "CorrectionComment",
                 "datePublished": change.changed_at.date().isoformat(),
-                "text": f"Verdict changed from {change.get_old_status_display()} "
-                f"to {change.get_new_status_display()}: {change.rationale}",
+                "text": f"{capfirst(change.summary)}: {change.rationale}",
             }
             for change in page.corrections
         ]
@@ -734,7 +761,9 @@ STANCE_CELLS = {
 @public_page
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Every published claim about the event × every source that spoke on it."""
-    event = get_object_or_404(Event.objects.prefetch_related("places"), slug=slug)
+    event = get_object_or_404(
+        Event.objects.public().prefetch_related("places"), slug=slug
+    )
     claims = list(
         Claim.objects.published().filter(event=event).order_by("created_at", "id")
     )
@@ -820,7 +849,7 @@ def track_record(source: Source) -> dict[str, Any]:
 
 @public_page
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    source = get_object_or_404(Source, slug=slug)
+    source = get_object_or_404(Source.objects.public(), slug=slug)
     statements = list(
         Statement.objects.filter(source=source, claim__visibility=Visibility.PUBLISHED)
         .select_related("claim", "document__publisher", "source")

@@ -87,18 +87,32 @@ class HistoryAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReferenceDataAdmin(HistoryAdmin):
+    """``is_reference`` (public before any published claim uses the row) is
+    for reviewers to set: read-only to anyone without ``reference_permission``."""
+
+    reference_permission: str
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(self.reference_permission):
+            fields.append("is_reference")
+        return fields
+
+
 @admin.register(Source)
-class SourceAdmin(HistoryAdmin):
+class SourceAdmin(ReferenceDataAdmin):
+    reference_permission = "sources.set_reference_source"
     list_display = ["name", "kind", "affiliation", "grade", "alias_list", "updated_at"]
     formfield_overrides = URL_FIELDS
-    list_filter = ["kind", "affiliation", "reliability"]
+    list_filter = ["kind", "affiliation", "reliability", "is_reference"]
     search_fields = ["name", "slug", "aliases", "description"]
     search_help_text = "Name or any spelling: Zelensky, Zelenskyy, Зеленський."
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "aliases", "kind", "affiliation"]}),
-        ("Reliability", {"fields": ["reliability"]}),
+        ("Reliability", {"fields": ["reliability", "is_reference"]}),
         ("About", {"fields": ["description", "homepage"]}),
         ("Record", {"fields": [("created_at", "updated_at")]}),
     ]

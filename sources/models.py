@@ -3,6 +3,8 @@
 This app knows nothing of claims: ``claims`` depends on it, never the reverse.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -51,6 +53,55 @@ class Reliability(models.TextChoices):
     F = "F", "F — Reliability cannot be judged"
 
 
+# What makes a source or document public is its use by a published claim.
+# This app knows nothing of claims, so the uses are named here only by the
+# reverse relations the claims app declares (statements, evidence).
+_PUBLISHED = "published"
+
+
+class PublicQuerySet(models.QuerySet):
+    """Rows the public may see (``public()``), and what ``user`` may see."""
+
+    def public(self) -> models.QuerySet:
+        raise NotImplementedError
+
+    def visible_to(self, user: Any) -> models.QuerySet:
+        """Everything for staff who may view the model; the public rows else."""
+        meta = self.model._meta
+        if (
+            user.is_authenticated
+            and user.is_staff
+            and user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
+        ):
+            return self.all()
+        return self.public()
+
+
+class SourceQuerySet(PublicQuerySet):
+    def public(self) -> models.QuerySet:
+        """Reference data, or a source that spoke on a published claim or
+        published a document one uses."""
+        return self.filter(
+            Q(is_reference=True)
+            | Q(
+                pk__in=self.model.objects.filter(
+                    statements__claim__visibility=_PUBLISHED
+                ).values("pk")
+            )
+            | Q(pk__in=Document.objects.public().values("publisher_id"))
+        )
+
+
+class DocumentQuerySet(PublicQuerySet):
+    def public(self) -> models.QuerySet:
+        """A document a published claim's statements or evidence cite."""
+        used = self.model.objects.filter(
+            Q(statements__claim__visibility=_PUBLISHED)
+            | Q(evidence__claim__visibility=_PUBLISHED)
+        )
+        return self.filter(pk__in=used.values("pk"))
+
+
 def validate_string_list(value: object) -> None:
     """Aliases and alternate names are a JSON list of non-empty strings."""
     if not isinstance(value, list) or not all(
@@ -82,13 +133,22 @@ class Source(Versioned):
         default=Reliability.F,
         db_index=True,
     )
+    is_reference = models.BooleanField(
+        "public reference data",
+        default=False,
+        help_text="Public even before a published claim uses it. Set by reviewers.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("set_reference_source", "Can mark a source as public reference data"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
@@ -149,6 +209,7 @@ class Document(Versioned):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = DocumentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

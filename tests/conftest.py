@@ -56,6 +56,9 @@ def _roles(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         import_module("claims.migrations.0002_roles").create_roles(apps, None)
+        import_module("claims.migrations.0009_reference_data").grant_reference(
+            apps, None
+        )
 
 
 def _member_of(group: str, **kwargs):

@@ -49,6 +49,8 @@ EDITOR_PERMISSIONS = [
 REVIEWER_ONLY_PERMISSIONS = [
     "claims.publish_claim",
     "claims.set_final_status",
+    "claims.set_reference_place",
+    "sources.set_reference_source",
     "claims.delete_claim",
     "claims.delete_event",
     "claims.delete_place",

@@ -10,13 +10,14 @@ loading, so this module must not import DRF's views (nor the schema tools).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sized
 from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -36,8 +37,10 @@ from rest_framework.exceptions import (
     NotAcceptable,
     NotFound,
     ParseError,
+    PermissionDenied,
     ValidationError,
 )
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
@@ -48,6 +51,10 @@ if TYPE_CHECKING:
 
 # PostgreSQL's bigint; larger numbers cannot be an id and must not reach SQL.
 MAX_ID = 2**63 - 1
+
+# The most items any list in a request body may hold. Reading an item can
+# cost a query, so the length and repeats are checked before any item is read.
+MAX_LIST_ITEMS = 100
 
 
 class RequestSizeLimitMiddleware:
@@ -399,6 +406,73 @@ SLUG_OR_ID_SCHEMA = {
 }
 
 
+_LIST_ERRORS = {
+    "max_length": "Give at most {max_length} items.",
+    "duplicate": "“{value}” is given more than once; give each item once.",
+}
+
+
+def check_list(field: serializers.Field, data: Any, key: Callable[[Any], Any]) -> None:
+    """Refuse a list over ``field.max_length`` items or with an item twice,
+    before the field reads any item. ``key`` says which items are the same;
+    items it cannot compare are left to the field's own checks."""
+    if isinstance(data, str | bytes | Mapping) or not isinstance(data, Sized):
+        return
+    if len(data) > field.max_length:
+        field.fail("max_length", max_length=field.max_length)
+    seen = set()
+    for item in data:
+        try:
+            same = key(item)
+            hash(same)
+        except (TypeError, ValueError):
+            continue
+        if same in seen:
+            field.fail("duplicate", value=str(item)[:100])
+        seen.add(same)
+
+
+def _plain(item: Any) -> Any:
+    return item.strip() if isinstance(item, str) else item
+
+
+class UniqueListField(serializers.ListField):
+    """A list of at most ``MAX_LIST_ITEMS`` distinct items."""
+
+    default_error_messages = _LIST_ERRORS
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_LIST_ITEMS)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        check_list(self, data, _plain)
+        return super().to_internal_value(data)
+
+
+class UniqueManyRelatedField(serializers.ManyRelatedField):
+    """Many related objects, at most ``MAX_LIST_ITEMS``, each named once."""
+
+    default_error_messages = _LIST_ERRORS
+
+    def __init__(self, *args: Any, max_length: int = MAX_LIST_ITEMS, **kwargs: Any):
+        self.max_length = max_length
+        super().__init__(*args, **kwargs)
+        # Read by the schema generator, which shows it as ``maxItems``.
+        self.validators.append(MaxLengthValidator(max_length))
+
+    def to_internal_value(self, data: Any) -> list[Model]:
+        check_list(self, data, parse_lookup)
+        objects = super().to_internal_value(data)
+        # An id and a slug can name the same object.
+        seen: set[Any] = set()
+        for obj in objects:
+            if obj.pk in seen:
+                self.fail("duplicate", value=str(obj)[:100])
+            seen.add(obj.pk)
+        return objects
+
+
 class SlugOrIdRelatedField(serializers.RelatedField):
     """A related object: by id or slug as input, nested as ``output`` in output.
 
@@ -420,6 +494,14 @@ class SlugOrIdRelatedField(serializers.RelatedField):
         self.output = output
         self.by_slug = by_slug
         super().__init__(**kwargs)
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> UniqueManyRelatedField:
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return UniqueManyRelatedField(**list_kwargs)
 
     def to_internal_value(self, data: Any) -> Model:
         try:
@@ -553,6 +635,30 @@ def _changes(instance: Model, values: dict[str, Any], many: dict[str, Any]) -> b
         != set(getattr(instance, name).values_list("pk", flat=True))
         for name, related in many.items()
     )
+
+
+class VisibleToMixin:
+    """A viewset over rows some users may not see: its queryset's
+    ``visible_to(user)`` decides, so lists, details, filters and search
+    answer only with what the user may see (the rest is a 404)."""
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().visible_to(self.request.user)
+
+
+def permitted_change(
+    serializer: serializers.Serializer, name: str, value: Any, permission: str
+) -> Any:
+    """``value`` for field ``name``, refused with a 403 unless it is what the
+    object holds already or the user has ``permission``."""
+    if serializer.instance is None:
+        current = serializer.Meta.model._meta.get_field(name).get_default()
+    else:
+        current = getattr(serializer.instance, name)
+    request = serializer.context.get("request")
+    if value != current and not (request and request.user.has_perm(permission)):
+        raise PermissionDenied(f"Your role cannot change “{name}”; reviewers can.")
+    return value
 
 
 class CleanModelSerializer(serializers.ModelSerializer):

@@ -18,6 +18,8 @@ from verifier.rest import (
     SLUG_OR_ID_SCHEMA,
     SlugOrIdLookupMixin,
     SlugOrIdRelatedField,
+    UniqueListField,
+    UniqueManyRelatedField,
 )
 
 
@@ -65,6 +67,24 @@ class TokenScheme(KnoxTokenScheme):
             "`Authorization: Bearer <token>` (`Authorization: Token <token>` "
             "works too).",
         }
+
+
+class UniqueListFieldExtension(OpenApiSerializerFieldExtension):
+    """Lists that refuse an item given twice say so: ``uniqueItems``."""
+
+    target_class = UniqueListField
+
+    def map_serializer_field(self, auto_schema: openapi.AutoSchema, direction: str):
+        schema = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction == "request":
+            schema["uniqueItems"] = True
+        return schema
+
+
+class UniqueManyRelatedFieldExtension(UniqueListFieldExtension):
+    target_class = UniqueManyRelatedField
 
 
 class ProblemSerializer(serializers.Serializer):

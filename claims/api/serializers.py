@@ -35,6 +35,8 @@ from verifier.rest import (
     CleanModelSerializer,
     SlugFromMixin,
     SlugOrIdRelatedField,
+    UniqueListField,
+    permitted_change,
 )
 
 if TYPE_CHECKING:
@@ -77,8 +79,8 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
         required=False,
         help_text="The place this one lies in, by id or slug.",
     )
-    alternate_names = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=100
+    alternate_names = UniqueListField(
+        child=serializers.CharField(max_length=200), required=False
     )
     latitude = serializers.DecimalField(
         max_digits=8,
@@ -112,8 +114,14 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
             "alternate_names",
             "latitude",
             "longitude",
+            "is_reference",
         ]
         read_only_fields = ["id"]
+
+    def validate_is_reference(self, value: bool) -> bool:
+        return permitted_change(
+            self, "is_reference", value, "claims.set_reference_place"
+        )
 
     def to_representation(self, instance: Place) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -364,9 +372,8 @@ class ClaimLinkSerializer(serializers.ModelSerializer):
 class StatusChangeInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     rationale = serializers.CharField(max_length=5000)
-    evidence = serializers.ListField(
+    evidence = UniqueListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-        max_length=100,
         required=False,
         default=list,
         help_text="Ids of this claim's evidence the verdict rests on; needed for "
@@ -389,6 +396,8 @@ class StatusChangeSerializer(serializers.ModelSerializer):
             "rationale",
             "evidence",
             "is_correction",
+            "old_text",
+            "new_text",
             "changed_by",
             "changed_at",
         ]

@@ -52,7 +52,7 @@ from verifier.conditional import (
 )
 from verifier.idempotency.views import IdempotentCreateMixin, idempotent
 from verifier.parameters import QueryParametersMixin
-from verifier.rest import SlugOrIdLookupMixin
+from verifier.rest import SlugOrIdLookupMixin, VisibleToMixin
 
 from .documents import (
     claim_detail_json,
@@ -101,6 +101,7 @@ AS_OF = OpenApiParameter(
 
 
 class PlaceViewSet(
+    VisibleToMixin,
     QueryParametersMixin,
     SlugOrIdLookupMixin,
     IdempotentCreateMixin,
@@ -117,6 +118,7 @@ class PlaceViewSet(
 
 
 class EventViewSet(
+    VisibleToMixin,
     QueryParametersMixin,
     SlugOrIdLookupMixin,
     IdempotentCreateMixin,

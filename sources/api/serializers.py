@@ -6,6 +6,8 @@ from verifier.rest import (
     OptionalURLField,
     SlugFromMixin,
     SlugOrIdRelatedField,
+    UniqueListField,
+    permitted_change,
 )
 
 
@@ -22,10 +24,9 @@ class SourceSerializer(SlugFromMixin, CleanModelSerializer):
     slug = serializers.SlugField(
         max_length=200, required=False, help_text="Made from the name when omitted."
     )
-    aliases = serializers.ListField(
+    aliases = UniqueListField(
         child=serializers.CharField(max_length=200),
         required=False,
-        max_length=100,
         help_text="Other spellings, in any language and script.",
     )
     homepage = OptionalURLField(max_length=500)
@@ -43,10 +44,16 @@ class SourceSerializer(SlugFromMixin, CleanModelSerializer):
             "description",
             "homepage",
             "reliability",
+            "is_reference",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "label", "created_at", "updated_at"]
+
+    def validate_is_reference(self, value: bool) -> bool:
+        return permitted_change(
+            self, "is_reference", value, "sources.set_reference_source"
+        )
 
 
 class DocumentBriefSerializer(serializers.ModelSerializer):

@@ -4,13 +4,14 @@ from sources.models import Document, Source
 from verifier.conditional import VersionedWritesMixin
 from verifier.idempotency.views import IdempotentCreateMixin
 from verifier.parameters import QueryParametersMixin
-from verifier.rest import SlugOrIdLookupMixin
+from verifier.rest import SlugOrIdLookupMixin, VisibleToMixin
 
 from .filters import DocumentFilter, SourceFilter
 from .serializers import DocumentSerializer, SourceSerializer
 
 
 class SourceViewSet(
+    VisibleToMixin,
     QueryParametersMixin,
     SlugOrIdLookupMixin,
     IdempotentCreateMixin,
@@ -27,6 +28,7 @@ class SourceViewSet(
 
 
 class DocumentViewSet(
+    VisibleToMixin,
     QueryParametersMixin,
     IdempotentCreateMixin,
     VersionedWritesMixin,

@@ -102,7 +102,22 @@ INVALID_ROWS = [
     (
         StatusChangeFactory,
         {"old_status": "disputed", "new_status": "disputed"},
-        "statuschange_changes_status",
+        "statuschange_changes_status_or_text",
+    ),
+    (
+        StatusChangeFactory,
+        {
+            "old_status": "disputed",
+            "new_status": "disputed",
+            "old_text": "Same.",
+            "new_text": "Same.",
+        },
+        "statuschange_changes_status_or_text",
+    ),
+    (
+        StatusChangeFactory,
+        {"old_status": "disputed", "new_status": "false", "new_text": "Reworded."},
+        "statuschange_changes_status_or_text",
     ),
     (StatusChangeFactory, {"rationale": ""}, "statuschange_rationale_not_empty"),
     (ClaimLinkFactory, {"kind": "refutes"}, "claimlink_kind_valid"),
@@ -190,7 +205,7 @@ def test_check_constraints_accept_valid_neighbours(factory, values):
         (
             StatusChangeFactory,
             {"new_status": F("old_status")},
-            "statuschange_changes_status",
+            "statuschange_changes_status_or_text",
         ),
     ],
 )

@@ -560,7 +560,7 @@ def test_atom_feed_parses_and_carries_corrections(client, demo):
         t.startswith("Correction: Partly confirmed → Confirmed:") for t in titles
     )
     correction = next(e for e in feed.entries if e.title.startswith("Correction"))
-    assert "Correction: the verdict on this published claim changed from" in (
+    assert "Correction after publication: the verdict changed from" in (
         correction.summary
     )
     assert correction.link.startswith("http://testserver/claims/")
