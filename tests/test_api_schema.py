@@ -198,3 +198,22 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
 
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "passed" in result.stdout
+
+
+def test_every_operation_documents_the_servers_own_414(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "414" in operation["responses"], f"{method.upper()} {path}"
+
+
+def test_a_time_of_day_is_documented_as_it_is_sent_without_an_offset(schema):
+    fields = [
+        component["properties"]["stated_time"]
+        for component in schema["components"]["schemas"].values()
+        if "stated_time" in component.get("properties", {})
+    ]
+    assert len(fields) >= 2
+    for field in fields:
+        assert "format" not in field
+        assert re.fullmatch(field["pattern"], "14:30:00")
+        assert not re.fullmatch(field["pattern"], "14:30:00+02:00")

@@ -10,6 +10,7 @@ loading, so this module must not import DRF's views (nor the schema tools).
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Mapping, Sized
 from typing import TYPE_CHECKING, Any
 
@@ -561,6 +562,28 @@ class SlugOrIdFormField(forms.CharField):
             return parse_lookup(value)
         except ValueError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
+
+
+CLOCK_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": CLOCK_TIME_PATTERN, "example": "14:30:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day as stated, on the clock of the place it was said:
+    ``HH:MM[:SS[.ffffff]]``, without a UTC offset. JSON Schema's ``time``
+    format requires an offset, and Django would drop one silently, so an
+    offset is refused rather than half-read."""
+
+    default_error_messages = {
+        "clock": "Give a time of day as HH:MM or HH:MM:SS, without a UTC offset."
+    }
+
+    def to_internal_value(self, value: Any) -> datetime.time:
+        if isinstance(value, str) and not re.fullmatch(CLOCK_TIME_PATTERN, value):
+            self.fail("clock")
+        return super().to_internal_value(value)
 
 
 @extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})

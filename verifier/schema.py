@@ -202,6 +202,12 @@ class AutoSchema(openapi.AutoSchema):
             if code in {"429", "503"}:
                 response["headers"] = {**response.get("headers", {}), **_RETRY_AFTER}
             responses[code] = response
+        # gunicorn answers this itself, as a page, before the app sees the
+        # request: a request line over its limit_request_line (4094 bytes).
+        responses["414"] = {
+            "description": "The address is too long for the server (over 4094 "
+            "bytes with the method): send fewer or shorter query parameters."
+        }
         if (
             self.method == "GET"
             and getattr(self.view, "conditional_get", False)

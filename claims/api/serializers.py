@@ -33,6 +33,7 @@ from sources.models import Document, Source
 from verifier.rest import (
     MAX_ID,
     CleanModelSerializer,
+    ClockTimeField,
     SlugFromMixin,
     SlugOrIdRelatedField,
     UniqueListField,
@@ -166,6 +167,7 @@ class StatementInClaimSerializer(serializers.ModelSerializer):
     """A statement as its claim shows it: who, which way, when, in which words."""
 
     source = SourceBriefSerializer(read_only=True)
+    stated_time = ClockTimeField(read_only=True, allow_null=True)
     document = DocumentBriefSerializer(read_only=True, allow_null=True)
     relayed_by = SourceBriefSerializer(
         read_only=True,
@@ -305,6 +307,7 @@ class StatementSerializer(serializers.ModelSerializer):
     source = SlugOrIdRelatedField(
         queryset=Source.objects.all(), output=SourceBriefSerializer
     )
+    stated_time = ClockTimeField(required=False, allow_null=True)
     document = SlugOrIdRelatedField(
         queryset=Document.objects.select_related("publisher"),
         output=DocumentBriefSerializer,

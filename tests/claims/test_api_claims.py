@@ -357,3 +357,34 @@ def test_browsable_api_pages_render_for_staff(client, reviewer, world, path):
 
     assert response.status_code == 200
     assert b"<html" in response.content
+
+
+@pytest.mark.parametrize("stated_time", ["01:52:19-17:50", "14:30Z", "25:00", "1430"])
+def test_a_time_of_day_with_an_offset_or_out_of_range_is_a_400(
+    api, world, editor, stated_time
+):
+    before = world.statement.stated_time
+
+    response = api(editor).patch(
+        f"/api/v1/statements/{world.statement.pk}/",
+        {"stated_time": stated_time},
+        HTTP_IF_MATCH=world.published.etag,
+    )
+
+    assert response.status_code == 400
+    assert "stated_time" in response.json()["errors"]
+    world.statement.refresh_from_db()
+    assert world.statement.stated_time == before
+
+
+def test_a_time_of_day_is_written_and_read_as_the_clock_shows_it(api, world, editor):
+    response = api(editor).patch(
+        f"/api/v1/statements/{world.statement.pk}/",
+        {"stated_time": "14:30"},
+        HTTP_IF_MATCH=world.published.etag,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["stated_time"] == "14:30:00"
+    detail = api().get(f"/api/v1/claims/{world.published.slug}/").json()
+    assert {s["stated_time"] for s in detail["statements"]} >= {"14:30:00"}
