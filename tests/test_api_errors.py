@@ -77,19 +77,22 @@ def wrong_methods() -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.parametrize("signed_in", [True, False], ids=["token", "anonymous"])
 @pytest.mark.parametrize(("path", "method"), wrong_methods())
-def test_a_wrong_method_is_a_405_problem_on_every_path(superuser, path, method):
+def test_a_wrong_method_is_a_405_problem_on_every_path(
+    superuser, path, method, signed_in
+):
+    """Whoever asks: the method is wrong before any question of who may use it."""
     from knox.models import AuthToken
 
-    _, token = AuthToken.objects.create(user=superuser)
+    headers = {}
+    if signed_in:
+        _, token = AuthToken.objects.create(user=superuser)
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     address = path.replace("{slug}", "anything").replace("{id}", "1")
 
     response = Client().generic(
-        method.upper(),
-        address,
-        "{}",
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
+        method.upper(), address, "{}", content_type="application/json", **headers
     )
 
     assert_problem(response, 405, "method_not_allowed")
@@ -280,7 +283,8 @@ def test_the_schema_documents_the_problem_shape():
     for path, methods in schema()["paths"].items():
         for method, operation in methods.items():
             for code, response in operation["responses"].items():
-                if code >= "400":
+                # 414 is gunicorn's own page, answered before the app runs.
+                if code >= "400" and code != "414":
                     assert list(response["content"]) == [PROBLEM], (method, path, code)
 
 

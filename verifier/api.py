@@ -18,7 +18,7 @@ from knox import views as knox_views
 from rest_framework import serializers
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -33,7 +33,7 @@ from claims.api.views import (
 )
 from sources.api.views import DocumentViewSet, SourceViewSet
 from verifier.exceptions import problem_response
-from verifier.rest import TokenAuthentication
+from verifier.rest import MethodAllowed, TokenAuthentication
 from verifier.throttling import SignInRateThrottle
 
 # No format suffixes (``/claims/<slug>.json``): ``?format=`` and ``Accept``
@@ -86,7 +86,7 @@ class LoginView(knox_views.LoginView):
     """
 
     authentication_classes = [SignInBasicAuthentication]
-    permission_classes = [AllowAny]
+    permission_classes = [MethodAllowed, AllowAny]
     throttle_classes = [SignInRateThrottle]
     throttle_scope = "login"
 
@@ -122,6 +122,7 @@ class LogoutView(knox_views.LogoutView):
     """Revoke the token of this request."""
 
     authentication_classes = [TokenAuthentication]
+    permission_classes = [MethodAllowed, IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, format: str | None = None) -> Response:
@@ -132,6 +133,7 @@ class LogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of this user."""
 
     authentication_classes = [TokenAuthentication]
+    permission_classes = [MethodAllowed, IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, format: str | None = None) -> Response:

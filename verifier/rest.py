@@ -35,6 +35,7 @@ from rest_framework import (
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import (
     AuthenticationFailed,
+    MethodNotAllowed,
     NotAcceptable,
     NotFound,
     ParseError,
@@ -203,6 +204,18 @@ class ContentNegotiation(negotiation.DefaultContentNegotiation):
                 f"Unknown format {format[:40]!r}; this endpoint answers in: {formats}."
             )
         return matching
+
+
+class MethodAllowed(permissions.BasePermission):
+    """A method the address does not take is a 405 whoever asks: checked
+    before who may use it, so an anonymous client is not told to sign in for
+    a request that could never succeed."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            raise MethodNotAllowed(request.method)
+        return True
 
 
 class RolePermission(permissions.DjangoModelPermissions):

@@ -291,7 +291,10 @@ REST_FRAMEWORK = {
         "verifier.rest.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["verifier.rest.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "verifier.rest.MethodAllowed",
+        "verifier.rest.RolePermission",
+    ],
     "DEFAULT_PARSER_CLASSES": ["verifier.rest.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
