@@ -60,7 +60,17 @@ def test_a_tampered_cursor_is_a_400_naming_it(world, path, tampered):
         "/api/v1/documents/",
     ],
 )
-@pytest.mark.parametrize("position", ["abc", "2025-13-45", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "position",
+    [
+        "abc",
+        "2025-13-45",
+        "99999999999999999999",
+        # Moments without an offset: this API writes every position with one.
+        "0001-01-01 00:00:00",
+        "2025-04-08 12:00:00",
+    ],
+)
 def test_a_cursor_position_of_the_wrong_type_is_a_400_naming_it(world, path, position):
     response = Client().get(path, {"cursor": cursor(f"p={position}")})
 

@@ -22,6 +22,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from knox import auth as knox_auth
 from rest_framework import (
@@ -316,14 +317,40 @@ class CursorPagination(pagination.CursorPagination):
             )
         return int(raw)
 
+    def get_ordering(
+        self, request: Request, queryset: QuerySet, view: APIView | None
+    ) -> tuple[str, ...]:
+        self._model = queryset.model
+        return super().get_ordering(request, queryset, view)
+
     def decode_cursor(self, request: Request) -> pagination.Cursor | None:
         try:
             cursor = super().decode_cursor(request)
         except NotFound:
             raise self._invalid_cursor() from None
-        if cursor is not None and "\x00" in (cursor.position or ""):
-            raise self._invalid_cursor()
+        if cursor is not None and cursor.position is not None:
+            self._check_position(cursor.position)
         return cursor
+
+    def _check_position(self, position: str) -> None:
+        """A position is a value of the ordering's field as this API writes
+        it: a moment always with its offset (a naive one would be read in
+        the server's zone, and is no cursor of ours)."""
+        if "\x00" in position:
+            raise self._invalid_cursor()
+        name = self.ordering[0].lstrip("-")
+        field = next(
+            (f for f in self._model._meta.concrete_fields if f.name == name), None
+        )
+        if field is None:
+            # An annotation (a search's rank): its query checks the value.
+            return
+        try:
+            value = field.to_python(position)
+        except DjangoValidationError:
+            raise self._invalid_cursor() from None
+        if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+            raise self._invalid_cursor()
 
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: APIView | None = None
