@@ -40,6 +40,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "verifier.settings")
 os.environ.setdefault("DEBUG", "1")
 django.setup()
 
+from django.apps import apps  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -180,10 +181,26 @@ def copy_rows(
     table: str, columns: Sequence[str], rows: Iterator[Sequence[Any]], total: int
 ) -> None:
     progress = Progress(table.split("_", 1)[1], total)
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    # Columns the rows leave out take the model's own defaults (a version,
+    # a flag), so a field added to a model needs no line here.
+    model = next(
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.db_table == table
+    )
+    omitted = [
+        field
+        for field in model._meta.concrete_fields
+        if field.column not in columns
+        and not field.null
+        and field.get_default() is not None
+    ]
+    defaults = tuple(field.get_default() for field in omitted)
+    names = [*columns, *(field.column for field in omitted)]
+    sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *defaults))
             progress.advance()
     progress.close()
 
