@@ -296,16 +296,28 @@ CACHES = {
 REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.5)
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
 REDIS_RECHECK_SECONDS = env_float("REDIS_RECHECK_SECONDS", 5)
-if os.environ.get("REDIS_URL"):
-    _redis = {
+
+
+def redis_caches(url: str, *, connect_timeout: float, timeout: float) -> dict:
+    """Both caches in Redis at ``url``: throttle counters, and pages under
+    keys of their own."""
+    redis = {
         "BACKEND": "verifier.cache.ResilientRedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
+        "LOCATION": url,
         "OPTIONS": {
-            "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-            "socket_timeout": REDIS_TIMEOUT,
+            "socket_connect_timeout": connect_timeout,
+            "socket_timeout": timeout,
         },
     }
-    CACHES = {"default": _redis, "pages": {**_redis, "KEY_PREFIX": "pages"}}
+    return {"default": redis, "pages": {**redis, "KEY_PREFIX": "pages"}}
+
+
+if os.environ.get("REDIS_URL"):
+    CACHES = redis_caches(
+        os.environ["REDIS_URL"],
+        connect_timeout=REDIS_CONNECT_TIMEOUT,
+        timeout=REDIS_TIMEOUT,
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "verifier.rest.ContentNegotiation",
