@@ -10,18 +10,18 @@ accepts connections and never answers.
 import http.client
 import json
 import logging
-import shutil
 import socket
-import subprocess
 import threading
 import time
 
 import pytest
-import redis
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 import verifier.cache
+from bench.resilience import REDIS_BACK as BACK
+from bench.resilience import REDIS_DOWN as DOWN
+from bench.resilience import RedisServer
 from tests.factories import PASSWORD, PublishedClaimFactory
 from tests.test_settings import manage, production_env
 from tests.test_throttling import free_port, serve
@@ -31,65 +31,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 0.2  # REDIS_CONNECT_TIMEOUT and REDIS_TIMEOUT in these tests
 RECHECK = 0.3  # REDIS_RECHECK_SECONDS
-DOWN = "Redis unavailable at"
-BACK = "Redis is back at"
-
-
-def redis_server_binary() -> str:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is needed (Debian: apt-get install redis-server)")
-    return binary
-
-
-class RedisServer:
-    """A redis-server of the test's own, nothing saved to disk."""
-
-    def __init__(self, directory) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.directory = directory
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            cwd=self.directory,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.client().ping():
-                    return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url, socket_timeout=2)
-
-    def counters(self) -> list[bytes]:
-        """The throttle counters the app keeps in this Redis."""
-        return self.client().keys("*throttle_*")
 
 
 class SilentServer:
