@@ -833,17 +833,18 @@ def redis_outages(
     )
     text = log.read_text()
     backs = []
-    for n, (_, end) in enumerate(windows):
+    for n, (start, end) in enumerate(windows):
         until = windows[n + 1][0] if n + 1 < len(windows) else math.inf
         ready = next((t for t, _, c in probes if t >= end and c == "ok"), None)
         counted = next((t for t, seen in counters if t >= end and seen), None)
-        # Each worker's own "back" line, on the log's clock (UTC wall time).
-        returns = [t for t in logged_at(text, REDIS_BACK) if end <= t < until]
+        # Each worker's own "back" line, written on the log's clock; one may
+        # come a hair before ``end``, taken once Redis had answered our ping.
+        returns = [t for t in logged_at(text, REDIS_BACK) if start < t < until]
         backs.append(
             (
                 None if ready is None else ready - end,
                 None if counted is None else counted - end,
-                max(returns) - end if returns else None,
+                max(max(returns) - end, 0) if returns else None,
                 len(returns),
             )
         )

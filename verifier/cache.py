@@ -81,7 +81,7 @@ class _Breaker:
             "Redis unavailable at %s: %s; pages are rendered and throttles "
             "count in the database until it is back",
             self.location,
-            " ".join(str(error).split()) or type(error).__name__,
+            " ".join(str(error).split()).rstrip(".") or type(error).__name__,
         )
 
     def recovered(self) -> None:
