@@ -804,11 +804,14 @@ def redis_outages(
     failed = [a for a in answers if not 200 <= a.status < 300]
     errors = [a for a in answers if a.status == 0 or a.status >= 500]
     during = [a for a in answers if any(start <= a.at <= end for start, end in windows)]
+    down_for = sum(end - start for start, end in windows)
     run.check(
         "4a no request fails while Redis is down",
         not failed,
         f"{len(answers)} requests ({len(during)} during the outages), "
-        f"{len(failed)} not 2xx, {len(errors)} server errors or no answer"
+        f"{len(failed)} not 2xx, {len(errors)} server errors or no answer; "
+        f"{len(during) / down_for:.0f} requests/s while Redis was down, "
+        f"{(len(answers) - len(during)) / (duration - down_for):.0f} while up"
         + (f" (e.g. {failed[0]})" if failed else ""),
     )
     check_writes(here, url, load, ("4b", "4c"))

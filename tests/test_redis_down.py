@@ -199,12 +199,13 @@ def test_the_admin_sign_in_form_stays_throttled_while_redis_is_down(
 def test_writes_are_acknowledged_and_stored_while_redis_is_down(use_redis, api, editor):
     use_redis(closed_port_url())
 
-    response = api(editor).post("/api/v1/claims/", {"text": "Written without Redis."})
+    client = api(editor)
+
+    response = client.post("/api/v1/claims/", {"text": "Written without Redis."})
 
     assert response.status_code == 201
-    assert api(editor).get(f"/api/v1/claims/{response.json()['slug']}/").json()[
-        "text"
-    ] == ("Written without Redis.")
+    stored = client.get(f"/api/v1/claims/{response.json()['slug']}/")
+    assert stored.json()["text"] == "Written without Redis."
 
 
 def test_redis_stopped_mid_run_and_started_again(
@@ -236,6 +237,25 @@ def test_redis_stopped_mid_run_and_started_again(
     assert len(outage_log(BACK)) == 1, outage_log(BACK)
 
 
+def test_a_redis_that_refuses_writes_costs_no_request(
+    use_redis, redis_server, client, outage_log, strict_sign_ins, editor
+):
+    """Out of memory (or, with snapshots on, out of disk), Redis answers every
+    write with an error: the app then does without it as if it were down."""
+    claim = PublishedClaimFactory()
+    redis_server.client().config_set("maxmemory", 1)
+    use_redis(redis_server.url)
+
+    read_everything(client, claim)
+
+    assert sign_in_codes(3) == [401, 401, 429]
+    assert redis_server.counters() == []
+    assert len(outage_log(DOWN)) == 1
+    assert "OutOfMemoryError: command not allowed" in outage_log(DOWN)[0]
+    # The refused command's keys (the client's address) are not logged.
+    assert "127.0.0.1:" not in outage_log(DOWN)[0].split(": ", 1)[1]
+
+
 def test_a_redis_that_never_answers_holds_no_request(
     use_redis, silent_server, client, settings, outage_log
 ):
@@ -259,7 +279,7 @@ def test_a_redis_that_never_answers_holds_no_request(
     # One connection found Redis silent; every later call left it alone.
     assert len(silent_server.accepted) == 1
     assert len(outage_log(DOWN)) == 1
-    assert "Timeout" in outage_log(DOWN)[0]
+    assert "TimeoutError: Timeout reading from socket" in outage_log(DOWN)[0]
     assert client.get("/readyz").json()["cache"] == "unavailable"
 
 

@@ -81,7 +81,7 @@ class _Breaker:
             "Redis unavailable at %s: %s; pages are rendered and throttles "
             "count in the database until it is back",
             self.location,
-            " ".join(str(error).split()).rstrip(".") or type(error).__name__,
+            _reason(error),
         )
 
     def recovered(self) -> None:
@@ -96,6 +96,13 @@ class _Breaker:
             self.location,
             outage,
         )
+
+
+def _reason(error: Exception) -> str:
+    # A pipeline's error quotes the command, whose keys name a client's
+    # address or account: only Redis's own words are kept.
+    message = str(error).rpartition("of pipeline caused error: ")[2]
+    return f"{type(error).__name__}: {' '.join(message.split()).rstrip('.')}"
 
 
 _breakers: dict[str, _Breaker] = {}
@@ -114,11 +121,6 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._breaker = _breaker(self._servers[0])
-
-    @property
-    def available(self) -> bool:
-        """Redis is believed up: the last call to it succeeded."""
-        return self._breaker.down_since is None
 
     def attempt(self, call: Callable[[], T], fallback: T) -> T:
         """``call()``, which talks to Redis; ``fallback`` without calling it
