@@ -169,6 +169,16 @@ def test_a_closed_port_costs_no_page_and_no_answer(use_redis, client, outage_log
     assert outage_log(BACK) == []
 
 
+def test_the_outage_line_shows_no_password_from_the_url(use_redis, client, outage_log):
+    port = free_port()
+    use_redis(f"redis://:hunter2-secret@127.0.0.1:{port}/2")
+
+    assert client.get("/api/v1/claims/").status_code == 200
+
+    assert outage_log(DOWN)[0].startswith(f"{DOWN} 127.0.0.1:{port}/2: ")
+    assert "hunter2" not in outage_log(DOWN)[0]
+
+
 def test_sign_ins_stay_throttled_while_redis_is_down(
     use_redis, strict_sign_ins, editor
 ):
