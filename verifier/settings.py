@@ -295,7 +295,7 @@ CACHES = {
 # tried again every REDIS_RECHECK_SECONDS.
 REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.5)
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
-REDIS_RECHECK_SECONDS = env_float("REDIS_RECHECK_SECONDS", 5)
+REDIS_RECHECK_SECONDS = env_float("REDIS_RECHECK_SECONDS", 5.0)
 
 
 def redis_caches(url: str, *, connect_timeout: float, timeout: float) -> dict:
