@@ -43,5 +43,5 @@ bench:  ## app vs DRF baseline vs floor over HTTP, on the bench database
 
 RESILIENCE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5433/verifier_resilience
 
-resilience:  ## restarts PostgreSQL under load: point it at a cluster of its own (docs/operations.md)
+resilience:  ## restarts PostgreSQL and stops Redis under load: point it at a cluster of its own (docs/operations.md)
 	.venv/bin/python bench/resilience.py --database-url $(RESILIENCE_DATABASE_URL) $(if $(CLUSTER),--cluster $(CLUSTER))

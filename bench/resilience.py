@@ -20,9 +20,18 @@ starts gunicorn with ``gunicorn.conf.py`` and the production settings
 3. The app's connections terminated (``pg_terminate_backend``) once a second
    for 30 s under load: no worker dies, at most one failed request per
    terminated connection.
+4. The same mixed load for 60 s against a second gunicorn whose ``REDIS_URL``
+   is a redis-server of the run's own, stopped twice for ``--redis-outage``
+   seconds and started again (empty): no request fails, every acknowledged
+   write is stored once, /readyz stays 200 and names the cache unavailable,
+   every worker uses Redis again within ``REDIS_RECHECK_SECONDS`` (5) of its
+   return, no worker restarts, and each outage is a line or two per worker in
+   the log, not one per request.
 
 The cluster restarted is ``--cluster VERSION/NAME``; by default the one that
-serves the database URL's port (``pg_lsclusters``). Only backends of the
+serves the database URL's port (``pg_lsclusters``); scenario 4 restarts none,
+so ``--scenarios 4`` may run on a cluster others use (on a database of its
+own). Only backends of the
 scratch database with this run's ``application_name`` are terminated. It
 prints a summary with PASS/FAIL per point and exits non-zero on a failure.
 """
@@ -30,10 +39,13 @@ prints a summary with PASS/FAIL per point and exits non-zero on a failure.
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import json
+import math
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -49,6 +61,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -304,6 +317,63 @@ def restart_cluster(cluster: str, mode: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+class RedisServer:
+    """A redis-server of our own on a free port, nothing saved to disk, to stop
+    and start at will."""
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError(
+                "redis-server is needed (Debian: apt-get install redis-server)"
+            )
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if self.client().ping():
+                    return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, socket_timeout=2)
+
+    def counters(self) -> list[bytes]:
+        """The throttle counters the app keeps in this Redis."""
+        return self.client().keys("*throttle_*")
 
 
 # --- scenario 1 ----------------------------------------------------------------
@@ -643,6 +713,180 @@ def terminations(
     check_writes(run, url, load, ("3c", "3d"))
 
 
+# --- scenario 4 ----------------------------------------------------------------
+
+REDIS_DOWN = "Redis unavailable at"
+REDIS_BACK = "Redis is back at"
+
+
+def logged_at(text: str, message: str) -> list[float]:
+    """When each log line carrying ``message`` was written, as
+    ``time.monotonic()`` would have said then."""
+    offset = time.time() - time.monotonic()
+    moments = []
+    for line in text.splitlines():
+        if message in line:
+            stamp = datetime.datetime.strptime(
+                line[:23], "%Y-%m-%d %H:%M:%S,%f"
+            ).astimezone()  # the log writes local time
+            moments.append(stamp.timestamp() - offset)
+    return moments
+
+
+def seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"
+
+
+def redis_outages(
+    run: Run,
+    url: str,
+    env: dict[str, str],
+    directory: Path,
+    duration: float,
+    outage: float,
+) -> None:
+    print(
+        f"4. mixed load for {duration:.0f} s, the app's Redis stopped twice for "
+        f"{outage:.0f} s"
+    )
+    server = RedisServer(directory)
+    server.start()
+    recheck = float(env.get("REDIS_RECHECK_SECONDS") or 5)
+    port = free_port()
+    log = directory / "gunicorn-redis.log"
+    # The checks are the run's; the answers are this server's alone.
+    here = Run(port=port, token=run.token, checks=run.checks)
+    load = Load(here, prefix=f"Written under Redis outages {uuid.uuid4().hex[:8]}")
+    probes: list[tuple[float, int, str]] = []
+    counters: list[tuple[float, bool]] = []
+
+    def probe() -> None:
+        client = Client(port)
+        while not load.stop.is_set():
+            status, _, content = client.request("GET", "/readyz")
+            try:
+                cache = json.loads(content).get("cache", "")
+            except ValueError:
+                cache = ""
+            probes.append((time.monotonic(), status, cache))
+            try:
+                counters.append((time.monotonic(), bool(server.counters())))
+            except redis.RedisError:
+                counters.append((time.monotonic(), False))
+            time.sleep(0.05)
+
+    try:
+        with gunicorn({**env, "REDIS_URL": server.url}, port, log) as master:
+            before = workers(master)
+            booted = log.read_text().count("Booting worker")
+            prober = threading.Thread(target=probe)
+            began = time.monotonic()
+            load.start(published_slugs(url))
+            prober.start()
+            windows: list[tuple[float, float]] = []
+            for at in (duration / 4, duration * 2 / 3):
+                time.sleep(max(0.0, began + at - time.monotonic()))
+                start = time.monotonic()
+                server.stop()
+                time.sleep(outage)
+                server.start()
+                windows.append((start, time.monotonic()))
+            time.sleep(max(0.0, began + duration - time.monotonic()))
+            load.finish()
+            prober.join()
+            after = workers(master)
+            crashes = log.read_text().count("Booting worker") - booted
+            alive = master.poll() is None
+    finally:
+        server.stop()
+
+    answers = here.answers
+    failed = [a for a in answers if not 200 <= a.status < 300]
+    errors = [a for a in answers if a.status == 0 or a.status >= 500]
+    during = [a for a in answers if any(start <= a.at <= end for start, end in windows)]
+    down_for = sum(end - start for start, end in windows)
+    run.check(
+        "4a no request fails while Redis is down",
+        not failed,
+        f"{len(answers)} requests ({len(during)} during the outages), "
+        f"{len(failed)} not 2xx, {len(errors)} server errors or no answer; "
+        f"{len(during) / down_for:.0f} requests/s while Redis was down, "
+        f"{(len(answers) - len(during)) / (duration - down_for):.0f} while up"
+        + (f" (e.g. {failed[0]})" if failed else ""),
+    )
+    check_writes(here, url, load, ("4b", "4c"))
+    in_windows = [
+        [(status, cache) for t, status, cache in probes if start <= t <= end]
+        for start, end in windows
+    ]
+    run.check(
+        "4d /readyz stays 200 during the outages and names the cache unavailable",
+        all(
+            window
+            and all(status == 200 for status, _ in window)
+            and any(cache == "unavailable" for _, cache in window)
+            for window in in_windows
+        ),
+        "; ".join(
+            f"outage {n}: {len(window)} probes, "
+            f"{sum(s == 200 for s, _ in window)} answered 200, "
+            f"{sum(c == 'unavailable' for _, c in window)} with cache unavailable"
+            for n, window in enumerate(in_windows, 1)
+        ),
+    )
+    text = log.read_text()
+    backs = []
+    for n, (start, end) in enumerate(windows):
+        until = windows[n + 1][0] if n + 1 < len(windows) else math.inf
+        ready = next((t for t, _, c in probes if t >= end and c == "ok"), None)
+        counted = next((t for t, seen in counters if t >= end and seen), None)
+        # Each worker's own "back" line, written on the log's clock; one may
+        # come a hair before ``end``, taken once Redis had answered our ping.
+        returns = [t for t in logged_at(text, REDIS_BACK) if start < t < until]
+        backs.append(
+            (
+                None if ready is None else ready - end,
+                None if counted is None else counted - end,
+                max(max(returns) - end, 0) if returns else None,
+                len(returns),
+            )
+        )
+    limit = recheck + 1
+    run.check(
+        f"4e every worker uses Redis again within {limit:.0f} s of its return, "
+        "without a restart",
+        all(
+            r is not None
+            and c is not None
+            and w is not None
+            and w <= limit
+            and max(r, c) <= limit
+            for r, c, w, _ in backs
+        ),
+        "; ".join(
+            f"outage {n}: /readyz cache ok after {seconds(r)}, throttle counters "
+            f"in Redis after {seconds(c)}, the last of {k} workers back after "
+            f"{seconds(w)}"
+            for n, (r, c, w, k) in enumerate(backs, 1)
+        ),
+    )
+    run.check(
+        "4f no worker restart",
+        alive and before == after and crashes == 0,
+        f"{len(before)} workers before, the same {len(after & before)} after, "
+        f"{crashes} restarted",
+    )
+    down, back = text.count(REDIS_DOWN), text.count(REDIS_BACK)
+    most = len(before) * len(windows)
+    run.check(
+        "4g each outage logged once per worker at most, not once per request",
+        1 <= down <= most and back <= most and "Traceback" not in text,
+        f"{down} 'Redis unavailable' and {back} 'Redis is back' lines for "
+        f"{len(before)} workers x {len(windows)} outages; "
+        f"{text.count('Traceback')} tracebacks (log: {log})",
+    )
+
+
 # --- main ----------------------------------------------------------------------
 
 
@@ -672,23 +916,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--terminate-seconds", type=int, default=30)
+    parser.add_argument(
+        "--redis-outage",
+        type=float,
+        default=5,
+        help="Seconds Redis stays stopped in scenario 4 (default 5).",
+    )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--updates", type=int, default=50)
     parser.add_argument(
-        "--scenarios", default="123", help="Which to run, e.g. 13 (default 123)."
+        "--scenarios",
+        default="1234",
+        help="Which to run, e.g. 13 (default 1234).",
     )
     args = parser.parse_args(argv)
     url = args.database_url
-    cluster = args.cluster or default_cluster(url)
+    # Only scenario 2 restarts a cluster.
+    cluster = args.cluster or (default_cluster(url) if "2" in args.scenarios else "-")
     port = free_port()
     env = app_env(url, port)
     print(f"Preparing {database_name(url)} on cluster {cluster} ...", flush=True)
     run = Run(port=port, token=prepare(url, env))
-    log = Path(tempfile.mkdtemp(prefix="verifier-resilience-")) / "gunicorn.log"
+    directory = Path(tempfile.mkdtemp(prefix="verifier-resilience-"))
+    log = directory / "gunicorn.log"
     steps: dict[str, Callable[[subprocess.Popen], None]] = {
         "1": lambda _: concurrent_updates(run, url, args.clients, args.updates),
         "2": lambda _: restarts(run, url, cluster, args.duration),
         "3": lambda master: terminations(run, url, master, log, args.terminate_seconds),
+        "4": lambda _: redis_outages(
+            run, url, env, directory, args.duration, args.redis_outage
+        ),
     }
     with gunicorn(env, port, log) as master:
         print(

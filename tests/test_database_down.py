@@ -132,7 +132,11 @@ def test_health_stays_up_and_readiness_says_unavailable(client, database_down):
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 503
-    assert ready.json() == {"status": "unavailable"}
+    assert ready.json() == {
+        "status": "unavailable",
+        "database": "unavailable",
+        "cache": "not configured",
+    }
     assert ready["Retry-After"].isdigit()
 
 

@@ -103,6 +103,10 @@ def test_probes_answer_small_json_and_are_never_cached(client):
     ready = client.get("/readyz")
 
     assert health.json() == {"status": "ok"}
-    assert ready.json() == {"status": "ok"}
+    assert ready.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "not configured",
+    }
     assert "no-cache" in health["Cache-Control"]
     assert "no-cache" in ready["Cache-Control"]

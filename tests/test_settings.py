@@ -79,6 +79,47 @@ def test_a_misspelt_boolean_is_refused_rather_than_guessed():
     assert "DEBUG must be one of" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "nan", "inf"])
+def test_a_redis_timeout_must_be_a_positive_number_of_seconds(value):
+    result = manage("check", DEBUG="1", REDIS_TIMEOUT=value)
+
+    assert result.returncode != 0
+    assert (
+        f"REDIS_TIMEOUT must be a positive number of seconds, not {value!r}."
+        in result.stderr
+    )
+
+
+def test_redis_waits_are_short_by_default_and_set_from_the_environment():
+    show = (
+        "from django.conf import settings as s;"
+        "o = s.CACHES['pages']['OPTIONS'];"
+        "print(s.CACHES['pages']['BACKEND'], o['socket_connect_timeout'],"
+        " o['socket_timeout'], s.REDIS_RECHECK_SECONDS)"
+    )
+    url = "redis://127.0.0.1:6379/0"
+    default = manage("shell", "-v0", "-c", show, DEBUG="1", REDIS_URL=url)
+    chosen = manage(
+        "shell",
+        "-v0",
+        "-c",
+        show,
+        DEBUG="1",
+        REDIS_URL=url,
+        REDIS_CONNECT_TIMEOUT="0.25",
+        REDIS_TIMEOUT="1.5",
+        REDIS_RECHECK_SECONDS="30",
+    )
+
+    assert default.stdout.split() == [
+        "verifier.cache.ResilientRedisCache",
+        "0.5",
+        "0.5",
+        "5.0",
+    ], default.stderr
+    assert chosen.stdout.split()[1:] == ["0.25", "1.5", "30.0"], chosen.stderr
+
+
 def test_without_database_url_the_quickstart_uses_a_sqlite_file():
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["DEBUG"] = "1"

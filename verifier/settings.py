@@ -6,6 +6,7 @@ unless ``DEBUG`` is on, so a production server can never run on a known key.
 """
 
 import datetime
+import math
 import os
 from pathlib import Path
 
@@ -49,6 +50,22 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}.") from None
+
+
+def env_float(name: str, default: float) -> float:
+    """Read a positive number, such as seconds to wait."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:  # NaN fails this too
+        raise ImproperlyConfigured(
+            f"{name} must be a positive number of seconds, not {raw!r}."
+        )
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -272,18 +289,35 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500)},
     },
 }
-if os.environ.get("REDIS_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-        },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": "pages",
+# Redis may fail without failing a request (verifier.cache): each connection
+# attempt and each reply waits at most these many seconds; a Redis that failed
+# is left alone, pages rendered and throttles counted in the database, and
+# tried again every REDIS_RECHECK_SECONDS.
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.5)
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
+REDIS_RECHECK_SECONDS = env_float("REDIS_RECHECK_SECONDS", 5.0)
+
+
+def redis_caches(url: str, *, connect_timeout: float, timeout: float) -> dict:
+    """Both caches in Redis at ``url``: throttle counters, and pages under
+    keys of their own."""
+    redis = {
+        "BACKEND": "verifier.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "socket_connect_timeout": connect_timeout,
+            "socket_timeout": timeout,
         },
     }
+    return {"default": redis, "pages": {**redis, "KEY_PREFIX": "pages"}}
+
+
+if os.environ.get("REDIS_URL"):
+    CACHES = redis_caches(
+        os.environ["REDIS_URL"],
+        connect_timeout=REDIS_CONNECT_TIMEOUT,
+        timeout=REDIS_TIMEOUT,
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "verifier.rest.ContentNegotiation",

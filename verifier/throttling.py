@@ -7,10 +7,12 @@ per-process cache each process counts alone. These throttles count with one
 atomic operation in a store every process shares:
 
 - Redis (``INCR`` + ``EXPIRE``, one pipelined round trip) when the default
-  cache is Redis (``REDIS_URL``);
+  cache is Redis (``REDIS_URL``) and Redis answers;
 - otherwise the database: one ``INSERT … ON CONFLICT DO UPDATE SET hits =
   hits + 1 RETURNING`` per request on PostgreSQL (SQLite, the demo's
-  database, takes two statements).
+  database, takes two statements). So too while Redis is unreachable
+  (``verifier.cache``): the limits, sign-ins' above all, keep holding through
+  an outage of Redis, counted afresh, rather than letting everything through.
 
 The window slides: the count is this fixed window's hits plus the previous
 window's, weighted by how much of it still overlaps the last ``duration``
@@ -28,11 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from rest_framework import throttling
 from rest_framework.request import Request
+
+from verifier.cache import ResilientRedisCache, redis_cache
 
 _TABLE = "verifier_ratecounter"
 
@@ -59,8 +62,18 @@ _PURGE = f"DELETE FROM {_TABLE} WHERE expires < %s"  # noqa: S608
 PURGE_ONE_IN = 1000
 
 
-def _uses_redis() -> bool:
-    return settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+def _redis_hit(
+    cache: ResilientRedisCache, key: str, window: int, duration: int
+) -> tuple[int, int]:
+    current_key = cache.make_and_validate_key(f"{key}:{window}")
+    previous_key = cache.make_and_validate_key(f"{key}:{window - duration}")
+    client = cache._cache.get_client(current_key, write=True)
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(current_key)
+    pipe.expire(current_key, 2 * duration)
+    pipe.get(previous_key)
+    current, _, previous = pipe.execute()
+    return int(previous or 0), int(current)
 
 
 def hit(key: str, window: int, duration: int) -> tuple[int, int]:
@@ -69,18 +82,12 @@ def hit(key: str, window: int, duration: int) -> tuple[int, int]:
     Returns the hits of the previous window and of this one, this request
     included.
     """
-    previous_window = window - duration
-    if _uses_redis():
-        current_key = cache.make_and_validate_key(f"{key}:{window}")
-        previous_key = cache.make_and_validate_key(f"{key}:{previous_window}")
-        client = cache._cache.get_client(current_key, write=True)
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(current_key)
-        pipe.expire(current_key, 2 * duration)
-        pipe.get(previous_key)
-        current, _, previous = pipe.execute()
-        return int(previous or 0), int(current)
+    if (cache := redis_cache()) is not None:
+        counted = cache.attempt(lambda: _redis_hit(cache, key, window, duration), None)
+        if counted is not None:
+            return counted
 
+    previous_window = window - duration
     expires = window + 2 * duration
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

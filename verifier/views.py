@@ -15,6 +15,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from rest_framework.renderers import JSONRenderer
 
+from verifier.cache import cache_status
 from verifier.exceptions import api_exception_handler
 from verifier.exceptions import server_error as default_server_error
 
@@ -46,7 +47,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The process can serve: the database answers ``SELECT 1`` in time."""
+    """The process can serve: the database answers ``SELECT 1`` in time.
+
+    The body names each dependency's state as well, Redis's included, which
+    the app can do without (``verifier.cache``): a Redis outage shows here but
+    keeps the server in rotation.
+    """
+    checks = {"database": _database_status(), "cache": cache_status()}
+    ready = checks["database"] == "ok"
+    response = JsonResponse(
+        {"status": "ok" if ready else "unavailable", **checks},
+        status=200 if ready else 503,
+    )
+    if not ready:
+        response["Retry-After"] = RETRY_AFTER
+        # The warning logged is the one line; not Django's ERROR on top of it.
+        response._has_been_logged = True
+    return response
+
+
+def _database_status() -> str:
     try:
         with transaction.atomic(), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(f"SET LOCAL statement_timeout = {READY_TIMEOUT_MS}")
@@ -54,12 +74,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except DATABASE_UNAVAILABLE as error:
         logger.warning("Not ready: the database is unavailable (%s)", _one_line(error))
         discard_broken_connections()
-        response = JsonResponse({"status": "unavailable"}, status=503)
-        response["Retry-After"] = RETRY_AFTER
-        # The warning above is the one line; not Django's ERROR on top of it.
-        response._has_been_logged = True
-        return response
-    return JsonResponse({"status": "ok"})
+        return "unavailable"
+    return "ok"
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
