@@ -40,7 +40,7 @@ from sources.models import (
     validate_string_list,
 )
 from verifier.encoders import UnicodeJSONEncoder
-from verifier.models import Versioned
+from verifier.models import CountingQuerySet, Versioned
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 if TYPE_CHECKING:
@@ -327,7 +327,7 @@ def sees_drafts(user: AbstractBaseUser | AnonymousUser) -> bool:
     )
 
 
-class ClaimQuerySet(models.QuerySet["Claim"]):
+class ClaimQuerySet(CountingQuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(visibility=Visibility.PUBLISHED)
 
@@ -696,6 +696,7 @@ class Statement(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = CountingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
