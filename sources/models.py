@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from verifier.encoders import UnicodeJSONEncoder
-from verifier.models import Versioned
+from verifier.models import Versioned, is_staff
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -68,11 +68,7 @@ class PublicQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> models.QuerySet:
         """Everything for staff who may view the model; the public rows else."""
         meta = self.model._meta
-        if (
-            user.is_authenticated
-            and user.is_staff
-            and user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
-        ):
+        if is_staff(user) and user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
             return self.all()
         return self.public()
 

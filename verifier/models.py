@@ -5,6 +5,11 @@ from django.db.models import Count, IntegerField, Subquery
 from django.db.models.functions import Coalesce
 
 
+def is_staff(user: Any) -> bool:
+    """A signed-in member of the staff: who may use the admin."""
+    return bool(user.is_authenticated and user.is_staff)
+
+
 class RateCounter(models.Model):
     """Requests of one client in one throttle window, counted by the database
     so that every server process sees the same number (see

@@ -4,8 +4,9 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from claims.page_cache import public_page
 from claims.sitemaps import SITEMAPS
-from claims.views import public_page, robots_txt
+from claims.views import robots_txt
 from verifier.views import healthz, readyz
 
 admin.site.site_header = "Verifier"

@@ -27,6 +27,7 @@ from claims.models import (
     Status,
     StatusChange,
     sees_drafts,
+    sees_exact_coordinates,
 )
 from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
 from sources.models import Document, Source
@@ -127,7 +128,7 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
     def to_representation(self, instance: Place) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if not (request and request.user.is_authenticated and request.user.is_staff):
+        if not (request and sees_exact_coordinates(request.user)):
             for name in ("latitude", "longitude"):
                 value = getattr(instance, name)
                 if value is not None:
