@@ -23,6 +23,7 @@ from django.db.models import Model, ProtectedError, Q
 from django.utils import timezone
 
 from sources.models import Document, Source
+from verifier import conditional
 from verifier.slugs import unique_slug
 
 from .models import (
@@ -44,20 +45,20 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as User
 
 
-class StaleVersion(Exception):
+class StaleVersion(conditional.StaleVersion):
     """The caller edited an older version of the claim than the stored one."""
 
     def __init__(self, claim: Claim, expected: int) -> None:
         self.claim = claim
-        self.expected = expected
-        self.current = claim.version
         last = claim.history.order_by("-history_date", "-history_id").first()
         who = f" by {last.history_user}" if last and last.history_user else ""
         when = f" at {last.history_date:%Y-%m-%d %H:%M} UTC" if last else ""
         super().__init__(
+            claim,
+            expected,
             f"The claim was changed{who}{when} since you loaded it "
-            f"(you had version {expected}, it is now version {self.current}). "
-            "Reload it, then apply your change again."
+            f"(you had version {expected}, it is now version {claim.version}). "
+            "Reload it, then apply your change again.",
         )
 
 
