@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from sources.models import Reliability, Source
-from verifier.rest import MAX_ID
+from verifier.models import MAX_ID
 
 from .models import Claim, Event, PlaceTree, Status
 

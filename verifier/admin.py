@@ -10,7 +10,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-PG_BIGINT_MAX = 2**63 - 1
+from verifier.models import MAX_ID
 
 # Pasted addresses without a scheme are taken as https, as browsers do.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -25,9 +25,7 @@ class _ValidIdsOnly:
         value = [
             item
             for item in value
-            if str(item).isascii()
-            and str(item).isdigit()
-            and 0 < int(item) <= PG_BIGINT_MAX
+            if str(item).isascii() and str(item).isdigit() and 0 < int(item) <= MAX_ID
         ]
         return super().optgroups(name, value, attr)
 

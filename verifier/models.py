@@ -4,6 +4,9 @@ from django.db import models, transaction
 from django.db.models import Count, IntegerField, Subquery
 from django.db.models.functions import Coalesce
 
+# PostgreSQL's bigint; larger numbers cannot be an id and must not reach SQL.
+MAX_ID = 2**63 - 1
+
 
 def is_staff(user: Any) -> bool:
     """A signed-in member of the staff: who may use the admin."""

@@ -97,9 +97,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "verifier.rest.RequestSizeLimitMiddleware",
-    "verifier.rest.JSONBodyMiddleware",
-    "verifier.rest.MethodNotAllowedMiddleware",
+    "verifier.middleware.RequestSizeLimitMiddleware",
+    "verifier.middleware.JSONBodyMiddleware",
+    "verifier.middleware.MethodNotAllowedMiddleware",
     "verifier.throttling.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -300,10 +300,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "verifier.rest.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "verifier.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "verifier.rest.OrderingFilter",
+        "verifier.pagination.OrderingFilter",
     ],
     # Counted in Redis or the database, so the limits hold across processes.
     "DEFAULT_THROTTLE_CLASSES": [

@@ -31,15 +31,9 @@ from claims.models import (
 )
 from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
 from sources.models import Document, Source
-from verifier.rest import (
-    MAX_ID,
-    CleanModelSerializer,
-    ClockTimeField,
-    SlugFromMixin,
-    SlugOrIdRelatedField,
-    UniqueListField,
-    permitted_change,
-)
+from verifier.fields import ClockTimeField, SlugOrIdRelatedField, UniqueListField
+from verifier.models import MAX_ID
+from verifier.rest import CleanModelSerializer, SlugFromMixin, permitted_change
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
