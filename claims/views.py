@@ -303,7 +303,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         # A past day's page repeats the claim page; crawlers need only the current one.
         "Disallow: /*?as_of=",
         "",
-        f"Sitemap: {absolute(request, reverse('sitemap'))}",
+        f"Sitemap: {absolute(request, reverse('claims:sitemap'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

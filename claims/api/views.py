@@ -50,7 +50,7 @@ from verifier.conditional import (
     expected_version,
     page_etag,
 )
-from verifier.idempotency.views import IdempotentCreateMixin, idempotent
+from verifier.idempotency.replay import IdempotentCreateMixin, idempotent
 from verifier.parameters import QueryParametersMixin
 from verifier.rest import SlugOrIdLookupMixin, VisibleToMixin
 
