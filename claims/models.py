@@ -30,15 +30,15 @@ from .reference import PlaceTree as PlaceTree
 from .search import SEARCH_CANDIDATES, matching_ids, rank
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractUser
 
 
-def sees_drafts(user: AbstractBaseUser | AnonymousUser) -> bool:
+def sees_drafts(user: AbstractUser | AnonymousUser) -> bool:
     """Staff who may view claims see drafts; everyone else, published claims."""
     return is_staff(user) and user.has_perm("claims.view_claim")
 
 
-def sees_exact_coordinates(user: AbstractBaseUser | AnonymousUser) -> bool:
+def sees_exact_coordinates(user: AbstractUser | AnonymousUser) -> bool:
     """Staff see places where they are; the public, to about a kilometre."""
     return is_staff(user)
 
@@ -47,7 +47,7 @@ class ClaimQuerySet(CountingQuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(visibility=Visibility.PUBLISHED)
 
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> ClaimQuerySet:
+    def visible_to(self, user: AbstractUser | AnonymousUser) -> ClaimQuerySet:
         """Drafts only for staff who may view claims; everyone sees published."""
         return self.all() if sees_drafts(user) else self.published()
 
@@ -92,7 +92,7 @@ class ClaimQuerySet(CountingQuerySet):
             )
         )
 
-    def with_links(self, user: AbstractBaseUser | AnonymousUser) -> ClaimQuerySet:
+    def with_links(self, user: AbstractUser | AnonymousUser) -> ClaimQuerySet:
         """Related claims in both directions, only those ``user`` may see."""
         visible = Claim.objects.visible_to(user)
         return self.prefetch_related(
@@ -120,7 +120,7 @@ class ClaimQuerySet(CountingQuerySet):
 
     def about(self, place_ids: Iterable[int]) -> ClaimQuerySet:
         """Claims about any of these places, each once, without a DISTINCT."""
-        through = self.model.places.through
+        through = Claim.places.through
         return self.filter(
             Exists(
                 through.objects.filter(
@@ -145,7 +145,10 @@ class ClaimQuerySet(CountingQuerySet):
         The result carries ``search_rank``, 1 for the best match.
         """
         ids = matching_ids(
-            self.model.objects.all(), text, published_only=published_only, limit=limit
+            self.model._default_manager.all(),
+            text,
+            published_only=published_only,
+            limit=limit,
         )
         if not ids:
             return self.none().annotate(search_rank=Value(0))

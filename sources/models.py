@@ -80,7 +80,7 @@ class SourceQuerySet(PublicQuerySet):
         return self.filter(
             Q(is_reference=True)
             | Q(
-                pk__in=self.model.objects.filter(
+                pk__in=self.model._default_manager.filter(
                     statements__claim__visibility=_PUBLISHED
                 ).values("pk")
             )
@@ -91,7 +91,7 @@ class SourceQuerySet(PublicQuerySet):
 class DocumentQuerySet(PublicQuerySet):
     def public(self) -> models.QuerySet:
         """A document a published claim's statements or evidence cite."""
-        used = self.model.objects.filter(
+        used = self.model._default_manager.filter(
             Q(statements__claim__visibility=_PUBLISHED)
             | Q(evidence__claim__visibility=_PUBLISHED)
         )
@@ -111,8 +111,8 @@ class Source(Versioned):
     slug = models.SlugField(
         max_length=200, unique=True, validators=[validate_slug_not_all_digits]
     )
-    kind = models.CharField(max_length=20, choices=SourceKind.choices)
-    affiliation = models.CharField(max_length=20, choices=Affiliation.choices)
+    kind = models.CharField(max_length=20, choices=SourceKind)
+    affiliation = models.CharField(max_length=20, choices=Affiliation)
     aliases = models.JSONField(
         default=list,
         encoder=UnicodeJSONEncoder,
@@ -125,7 +125,7 @@ class Source(Versioned):
     reliability = models.CharField(
         "reliability grade",
         max_length=1,
-        choices=Reliability.choices,
+        choices=Reliability,
         default=Reliability.F,
         db_index=True,
     )

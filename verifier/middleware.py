@@ -136,7 +136,7 @@ class RequestSizeLimitMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and request.path.startswith("/api/"):
             try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
+                length = int(request.headers.get("content-length") or 0)
             except ValueError:
                 length = -1
             if length < 0:
@@ -215,9 +215,9 @@ class MethodNotAllowedMiddleware:
 
 
 def _has_body(request: HttpRequest) -> bool:
-    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+    if "chunked" in request.headers.get("transfer-encoding", "").lower():
         return True
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+        return int(request.headers.get("content-length") or 0) > 0
     except ValueError:
         return True
