@@ -134,8 +134,9 @@ def cursor(claim: Claim) -> str:
     )
 
 
-def parse_as_of(raw: str) -> datetime.date:
-    """``YYYY-MM-DD``, not in the future; a ``ValueError`` says what is wrong."""
+def parse_as_of(raw: str, *, future: bool = False) -> datetime.date:
+    """The day of an ``as_of``, the claim page's and the API's: ``YYYY-MM-DD``,
+    not in the future unless ``future``; a ``ValueError`` says what is wrong."""
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
         raise ValueError(
             "“as_of” must be a date written YYYY-MM-DD, such as 2025-04-01."
@@ -144,6 +145,6 @@ def parse_as_of(raw: str) -> datetime.date:
         day = datetime.date.fromisoformat(raw)
     except ValueError:
         raise ValueError(f"There is no such day as {raw}.") from None
-    if day > timezone.now().date():
+    if not future and day > timezone.now().date():
         raise ValueError("“as_of” cannot be a date in the future.")
     return day

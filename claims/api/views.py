@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,6 +33,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
 
 from claims import services
+from claims.forms import parse_as_of
 from claims.models import (
     Claim,
     ClaimLink,
@@ -470,7 +471,8 @@ def _parse_moment(raw: str | None) -> datetime.datetime | None:
     if "\x00" in raw or len(raw) > 40:
         raise error
     try:
-        day = parse_date(raw) if len(raw) == 10 else None
+        # The status now is the status of any later moment.
+        day = parse_as_of(raw, future=True) if len(raw) == 10 else None
         if day is not None:
             # The end of the day: the status as it stood that evening.
             moment = datetime.datetime.combine(
