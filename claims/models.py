@@ -27,6 +27,7 @@ from .choices import EvidenceStance, LinkKind, Stance, Status, Visibility
 from .reference import Event, Place
 from .reference import PlaceKind as PlaceKind
 from .reference import PlaceTree as PlaceTree
+from .reference import coarse as coarse
 from .search import SEARCH_CANDIDATES, matching_ids, rank
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -25,6 +26,15 @@ from verifier.models import Versioned
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 from .choices import Visibility
+
+
+def coarse(value: Decimal | None) -> Decimal | None:
+    """Two decimals, about a kilometre: enough to find a town, not a position.
+
+    What the public is shown of a place's coordinates; exact positions in a
+    live conflict are for signed-in staff (``sees_exact_coordinates``).
+    """
+    return None if value is None else value.quantize(Decimal("0.01"))
 
 
 class PlaceKind(models.TextChoices):

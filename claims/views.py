@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +29,7 @@ from .models import (
     Stance,
     Statement,
     Visibility,
+    coarse,
     sees_exact_coordinates,
 )
 from .page_cache import public_page
@@ -50,11 +50,6 @@ def bad_request(request: HttpRequest, message: str) -> HttpResponse:
 def clean_text(value: str) -> str:
     # PostgreSQL refuses NUL in text; nobody searches for one.
     return value.replace("\x00", "").strip()
-
-
-def coarse(value: Decimal | None) -> Decimal | None:
-    """Two decimals, about a kilometre: enough to find a town, not a position."""
-    return None if value is None else value.quantize(Decimal("0.01"))
 
 
 # The claim list ------------------------------------------------------------

@@ -9,7 +9,6 @@ here: they change through their own actions, which call the services.
 from __future__ import annotations
 
 import datetime
-import decimal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from claims.models import (
     Statement,
     Status,
     StatusChange,
+    coarse,
     sees_drafts,
     sees_exact_coordinates,
 )
@@ -37,10 +37,6 @@ from verifier.rest import CleanModelSerializer, SlugFromMixin, permitted_change
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-# Public pages and anonymous clients get coordinates to about a kilometre:
-# exact positions in a live conflict are for signed-in staff.
-PUBLIC_COORDINATE_PLACES = decimal.Decimal("0.01")
 
 
 class PlaceBriefSerializer(serializers.ModelSerializer):
@@ -126,7 +122,7 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
             for name in ("latitude", "longitude"):
                 value = getattr(instance, name)
                 if value is not None:
-                    data[name] = float(value.quantize(PUBLIC_COORDINATE_PLACES))
+                    data[name] = float(coarse(value))
         return data
 
 
