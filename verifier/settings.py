@@ -261,7 +261,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024
 
 # Throttle counters live in Redis when REDIS_URL is set, otherwise in the
 # database (verifier.throttling); either way every process shares them.
-# Public pages rendered for anonymous readers (claims.views.public_page) live
+# Public pages rendered for anonymous readers (claims.page_cache.public_page) live
 # in a cache of their own, so that many pages never evict a throttle history.
 # Per process, it holds at most PAGE_CACHE_ENTRIES pages; each for 60 s at most.
 CACHES = {
