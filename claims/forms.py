@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -148,3 +149,27 @@ def parse_as_of(raw: str, *, future: bool = False) -> datetime.date:
     if not future and day > timezone.now().date():
         raise ValueError("“as_of” cannot be a date in the future.")
     return day
+
+
+def parse_as_of_moment(raw: str) -> datetime.datetime:
+    """The API's ``as_of``: a day (``parse_as_of``, its last moment: the status
+    as it stood that evening) or a moment (ISO 8601, UTC if it names no
+    offset); a ``ValueError`` if it is neither."""
+    if "\x00" in raw or len(raw) > 40:
+        raise ValueError("Not a day or a moment.")
+    try:
+        # The status now is the status of any later moment.
+        day = parse_as_of(raw, future=True) if len(raw) == 10 else None
+        if day is not None:
+            moment = datetime.datetime.combine(
+                day, datetime.time.max, tzinfo=datetime.UTC
+            )
+        else:
+            moment = parse_datetime(raw)
+            if moment is None:
+                raise ValueError("Not a day or a moment.")
+    except OverflowError:
+        raise ValueError("Not a day or a moment.") from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
