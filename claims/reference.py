@@ -9,6 +9,7 @@ import them when asked.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -275,3 +276,16 @@ class PlaceTree:
             chain.append(parent)
             parent = self.by_id.get(parent.parent_id)
         return chain[::-1]
+
+    def walk(
+        self,
+        parent: int | None = None,
+        depth: int = 0,
+        seen: frozenset[int] = frozenset(),
+    ) -> Iterator[tuple[int, Place]]:
+        """(depth, place) for every place inside ``parent`` (``None``: the
+        outermost), by name, each followed by the places inside it."""
+        for place in sorted(self.children.get(parent, []), key=lambda p: p.name):
+            if place.pk not in seen:
+                yield depth, place
+                yield from self.walk(place.pk, depth + 1, seen | {place.pk})

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from claims.models import Claim, Place, Stance, Statement
+from claims.models import Claim, Place, PlaceTree, Stance, Statement
 
 
 class PlaceWithinFilter(admin.SimpleListFilter):
@@ -18,20 +18,11 @@ class PlaceWithinFilter(admin.SimpleListFilter):
     parameter_name = "within"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple]:
-        places = list(Place.objects.values_list("pk", "name", "parent_id"))
-        children: dict[int | None, list[tuple]] = {}
-        for place in places:
-            children.setdefault(place[2], []).append(place)
-        rows: list[tuple] = []
-
-        def walk(parent: int | None, depth: int, seen: set[int]) -> None:
-            for pk, name, _ in sorted(children.get(parent, []), key=lambda p: p[1]):
-                if pk not in seen:
-                    rows.append((str(pk), "\u2003" * depth + name))
-                    walk(pk, depth + 1, seen | {pk})
-
-        walk(None, 0, set())
-        return rows
+        tree = PlaceTree(list(Place.objects.only("name", "parent")))
+        return [
+            (str(place.pk), "\u2003" * depth + place.name)
+            for depth, place in tree.walk()
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if not self.value():
