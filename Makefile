@@ -9,6 +9,7 @@ test:  ## run the test suite against PostgreSQL
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	DEBUG=1 .venv/bin/mypy
 
 format:
 	.venv/bin/ruff check --fix .

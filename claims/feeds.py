@@ -16,7 +16,7 @@ from django.utils.feedgenerator import Atom1Feed
 from sources.models import Source
 
 from .models import Event, Statement, StatusChange, Visibility
-from .views import public_page
+from .page_cache import public_page
 
 ENTRIES = 50
 

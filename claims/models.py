@@ -7,331 +7,48 @@ state goes through ``claims.services``; nothing else writes ``Claim.status``.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.fields import ArrayField
-from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django.db.models import (
-    Case,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    Value,
-    When,
-)
-from django.db.models.expressions import RawSQL
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from sources.models import (
-    Document,
-    PublicQuerySet,
-    Source,
-    validate_string_list,
-)
-from verifier.encoders import UnicodeJSONEncoder
-from verifier.models import Versioned
+from sources.models import Document, Source
+from verifier.models import CountingQuerySet, is_staff
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
+from .choices import EvidenceStance, LinkKind, Stance, Status, Visibility
+from .reference import Event, Place
+from .reference import PlaceKind as PlaceKind
+from .reference import PlaceTree as PlaceTree
+from .reference import coarse as coarse
+from .search import SEARCH_CANDIDATES, matching_ids, rank
+
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractUser
 
 
-class Status(models.TextChoices):
-    UNVERIFIED = "unverified", "Unverified"
-    DISPUTED = "disputed", "Disputed"
-    PARTLY_CONFIRMED = "partly_confirmed", "Partly confirmed"
-    CONFIRMED = "confirmed", "Confirmed"
-    MISLEADING = "misleading", "Misleading"
-    FALSE = "false", "False"
-    UNVERIFIABLE = "unverifiable", "Unverifiable"
-
-    @classmethod
-    def final(cls) -> frozenset[Status]:
-        """Verdicts only reviewers may set."""
-        return frozenset({cls.CONFIRMED, cls.FALSE})
-
-    @property
-    def rating_value(self) -> int | None:
-        """ClaimReview ``ratingValue`` (1 worst, 5 best); ``None`` is no rating."""
-        return _RATING_VALUES.get(self)
-
-
-_RATING_VALUES = {
-    Status.DISPUTED: 3,
-    Status.PARTLY_CONFIRMED: 4,
-    Status.CONFIRMED: 5,
-    Status.MISLEADING: 2,
-    Status.FALSE: 1,
-}
-
-
-class Visibility(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-
-
-class Stance(models.TextChoices):
-    """What a source's statement does to a claim."""
-
-    ASSERTS = "asserts", "Asserts"
-    DENIES = "denies", "Denies"
-
-
-class EvidenceStance(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    REFUTES = "refutes", "Refutes"
-    CONTEXT = "context", "Context"
-
-
-class LinkKind(models.TextChoices):
-    CONTRADICTS = "contradicts", "Contradicts"
-    SUPPORTS = "supports", "Supports"
-    DUPLICATES = "duplicates", "Duplicates"
-    SUPERSEDES = "supersedes", "Supersedes"
-
-    @classmethod
-    def symmetric(cls) -> frozenset[LinkKind]:
-        """Kinds where A→B means B→A, so only one direction is stored."""
-        return frozenset({cls.CONTRADICTS, cls.DUPLICATES})
-
-
-class PlaceKind(models.TextChoices):
-    COUNTRY = "country", "Country"
-    REGION = "region", "Region"
-    DISTRICT = "district", "District"
-    CITY = "city", "City"
-    TOWN = "town", "Town"
-    VILLAGE = "village", "Village"
-    SITE = "site", "Site"
-    OTHER = "other", "Other"
-
-
-class PlaceQuerySet(PublicQuerySet):
-    def public(self) -> PlaceQuerySet:
-        """Reference data, a place a published claim or its event is about,
-        and every place those lie in."""
-        place = connection.ops.quote_name(Place._meta.db_table)
-        about = connection.ops.quote_name(Claim.places.through._meta.db_table)
-        event_places = connection.ops.quote_name(Event.places.through._meta.db_table)
-        claim = connection.ops.quote_name(Claim._meta.db_table)
-        shown = RawSQL(  # noqa: S611 - no outside text in the statement
-            f"""
-            WITH RECURSIVE shown(id) AS (
-                SELECT a.place_id FROM {about} a JOIN {claim} c ON c.id = a.claim_id
-                 WHERE c.visibility = %s
-                UNION
-                SELECT e.place_id FROM {event_places} e JOIN {claim} c
-                    ON c.event_id = e.event_id WHERE c.visibility = %s
-                UNION
-                SELECT id FROM {place} WHERE is_reference
-                UNION
-                SELECT p.parent_id FROM {place} p JOIN shown ON p.id = shown.id
-                 WHERE p.parent_id IS NOT NULL
-            )
-            SELECT id FROM shown
-            """,  # noqa: S608 - table names are ours, values parameters
-            [Visibility.PUBLISHED, Visibility.PUBLISHED],
-        )
-        return self.filter(pk__in=shown)
-
-    def subtree_ids(self, root: Place | int) -> list[int]:
-        """The place and every place inside it, at any depth, in one query."""
-        table = self.model._meta.db_table
-        with connection.cursor() as cursor:
-            # UNION (not UNION ALL) ends the walk even on a corrupt cycle.
-            cursor.execute(
-                f"""
-                WITH RECURSIVE tree(id) AS (
-                    SELECT id FROM {table} WHERE id = %s
-                    UNION
-                    SELECT child.id FROM {table} child JOIN tree
-                        ON child.parent_id = tree.id
-                )
-                SELECT id FROM tree
-                """,  # noqa: S608 - the table name is ours, the id a parameter
-                [root if isinstance(root, int) else root.pk],
-            )
-            return [row[0] for row in cursor.fetchall()]
-
-
-class Place(Versioned):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(
-        max_length=200, unique=True, validators=[validate_slug_not_all_digits]
-    )
-    kind = models.CharField(max_length=20, choices=PlaceKind.choices)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-    )
-    alternate_names = models.JSONField(
-        default=list,
-        encoder=UnicodeJSONEncoder,
-        blank=True,
-        validators=[validate_string_list],
-        help_text="Other names and transliterations: Demydivka, Демидовка.",
-    )
-    latitude = models.DecimalField(
-        max_digits=8, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    is_reference = models.BooleanField(
-        "public reference data",
-        default=False,
-        help_text="Public even before a published claim is about it. Set by reviewers.",
-    )
-
-    objects = PlaceQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        permissions = [
-            ("set_reference_place", "Can mark a place as public reference data"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=PlaceKind.values), name="place_kind_valid"
-            ),
-            models.CheckConstraint(condition=~Q(name=""), name="place_name_not_empty"),
-            models.CheckConstraint(condition=~Q(slug=""), name="place_slug_not_empty"),
-            models.CheckConstraint(
-                condition=SLUG_NOT_ALL_DIGITS, name="place_slug_not_all_digits"
-            ),
-            models.CheckConstraint(
-                condition=~Q(parent=F("id")), name="place_not_own_parent"
-            ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__isnull=False, longitude__isnull=False),
-                name="place_coordinates_paired",
-            ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True)
-                | Q(latitude__gte=-90, latitude__lte=90),
-                name="place_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True)
-                | Q(longitude__gte=-180, longitude__lte=180),
-                name="place_longitude_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("claims:place", kwargs={"slug": self.slug})
-
-    def clean(self) -> None:
-        # A cycle needs more than one row, so the database cannot refuse it.
-        seen = {self.pk}
-        ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk in seen:
-                raise ValidationError({"parent": "A place cannot be inside itself."})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
-
-    def ancestors(self) -> list[Place]:
-        """From the outermost place down to this one's parent."""
-        chain: list[Place] = []
-        ancestor = self.parent
-        while ancestor is not None and ancestor not in chain and ancestor != self:
-            chain.append(ancestor)
-            ancestor = ancestor.parent
-        return chain[::-1]
-
-
-class EventQuerySet(PublicQuerySet):
-    def public(self) -> EventQuerySet:
-        """An event is public through its published claims only."""
-        return self.filter(
-            Exists(
-                Claim.objects.filter(
-                    event=OuterRef("pk"), visibility=Visibility.PUBLISHED
-                )
-            )
-        )
-
-
-class Event(Versioned):
-    """What a group of claims is about."""
-
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(
-        max_length=200, unique=True, validators=[validate_slug_not_all_digits]
-    )
-    summary = models.TextField(blank=True)
-    places = models.ManyToManyField(Place, blank=True, related_name="events")
-    starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = EventQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[places])
-
-    class Meta:
-        ordering = ["-starts_on", "title"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(title=""), name="event_title_not_empty"
-            ),
-            models.CheckConstraint(condition=~Q(slug=""), name="event_slug_not_empty"),
-            models.CheckConstraint(
-                condition=SLUG_NOT_ALL_DIGITS, name="event_slug_not_all_digits"
-            ),
-            models.CheckConstraint(
-                condition=Q(starts_on__isnull=True)
-                | Q(ends_on__isnull=True)
-                | Q(ends_on__gte=F("starts_on")),
-                name="event_ends_after_start",
-                violation_error_message="An event cannot end before it starts.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("claims:event", kwargs={"slug": self.slug})
-
-
-# Rank the newest matches only: ranking every row that holds a common word
-# costs seconds at a million rows; matching alone is an index scan.
-SEARCH_CANDIDATES = 200
-
-
-def sees_drafts(user: AbstractBaseUser | AnonymousUser) -> bool:
+def sees_drafts(user: AbstractUser | AnonymousUser) -> bool:
     """Staff who may view claims see drafts; everyone else, published claims."""
-    return bool(
-        user.is_authenticated and user.is_staff and user.has_perm("claims.view_claim")
-    )
+    return is_staff(user) and user.has_perm("claims.view_claim")
 
 
-class ClaimQuerySet(models.QuerySet["Claim"]):
+def sees_exact_coordinates(user: AbstractUser | AnonymousUser) -> bool:
+    """Staff see places where they are; the public, to about a kilometre."""
+    return is_staff(user)
+
+
+class ClaimQuerySet(CountingQuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(visibility=Visibility.PUBLISHED)
 
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> ClaimQuerySet:
+    def visible_to(self, user: AbstractUser | AnonymousUser) -> ClaimQuerySet:
         """Drafts only for staff who may view claims; everyone sees published."""
         return self.all() if sees_drafts(user) else self.published()
 
@@ -376,7 +93,7 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
             )
         )
 
-    def with_links(self, user: AbstractBaseUser | AnonymousUser) -> ClaimQuerySet:
+    def with_links(self, user: AbstractUser | AnonymousUser) -> ClaimQuerySet:
         """Related claims in both directions, only those ``user`` may see."""
         visible = Claim.objects.visible_to(user)
         return self.prefetch_related(
@@ -404,7 +121,7 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
 
     def about(self, place_ids: Iterable[int]) -> ClaimQuerySet:
         """Claims about any of these places, each once, without a DISTINCT."""
-        through = self.model.places.through
+        through = Claim.places.through
         return self.filter(
             Exists(
                 through.objects.filter(
@@ -418,148 +135,52 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
     ) -> ClaimQuerySet:
         """Claims matching ``text`` in their wording, quotes, sources or places.
 
-        On PostgreSQL: full-text matching against each claim's stored search
-        document (see migration 0004), newest ``limit`` matches first, ranked
-        among themselves. When no claim matches, each word is swapped for the
-        close words of the documents' vocabulary (trigram similarity), which
-        forgives transliterations and small misspellings (Zelenskiy finds
-        Zelensky). Elsewhere (the SQLite quickstart): substrings, ignoring
-        case in any script (``verifier/sqlite.py``).
+        On PostgreSQL (``claims.search``): full-text matching against each
+        claim's stored search document (see migration 0004), newest ``limit``
+        matches first, ranked among themselves. When no claim matches, each
+        word is swapped for the close words of the documents' vocabulary
+        (trigram similarity), which forgives transliterations and small
+        misspellings (Zelenskiy finds Zelensky). Elsewhere (the SQLite
+        quickstart): substrings, ignoring case in any script
+        (``verifier/sqlite.py``).
         The result carries ``search_rank``, 1 for the best match.
         """
-        # Neither database takes NUL or text that is not UTF-8 (a lone
-        # surrogate); nothing stored contains them.
-        text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
-        if connection.vendor == "postgresql":
-            ids = _search_ids(text, published_only=published_only, limit=limit)
-        elif not text.strip():
-            # As on PostgreSQL, where a query of no words matches nothing.
-            ids = []
-        else:
-            matches = Claim.objects.filter(
-                Q(text__icontains=text)
-                | Q(statements__quote__icontains=text)
-                | Q(statements__translation__icontains=text)
-                | Q(statements__source__name__icontains=text)
-                | Q(statements__source__aliases__icontains=text)
-                | Q(places__name__icontains=text)
-                | Q(places__alternate_names__icontains=text)
-            )
-            if published_only:
-                matches = matches.published()
-            ids = list(
-                Claim.objects.filter(id__in=matches.values("id"))
-                .order_by("-updated_at", "-id")
-                .values_list("id", flat=True)[:limit]
-            )
+        ids = matching_ids(
+            self.model._default_manager.all(),
+            text,
+            published_only=published_only,
+            limit=limit,
+        )
         if not ids:
             return self.none().annotate(search_rank=Value(0))
-        if connection.vendor == "postgresql":
-            # One array lookup per row; a CASE of hundreds of branches is slow.
-            rank = Func(
-                Value(ids, output_field=ArrayField(models.BigIntegerField())),
-                F("id"),
-                function="array_position",
-                output_field=IntegerField(),
-            )
-        else:
-            rank = Case(
-                *(When(id=pk, then=Value(n)) for n, pk in enumerate(ids, 1)),
-                output_field=IntegerField(),
-            )
-        return self.filter(id__in=ids).annotate(search_rank=rank)
+        return self.filter(id__in=ids).annotate(search_rank=rank(ids))
 
 
-# A query of more words than this is not retried with close words.
-SEARCH_FUZZY_WORDS = 8
-# How many close words stand in for one word, and how close they must be.
-SEARCH_FUZZY_ALTERNATIVES = 5
-SEARCH_FUZZY_SIMILARITY = 0.45
-
-# The tsquery is a constant when the statement is planned (the parameters are
-# bound client-side and websearch_to_tsquery is immutable), so the planner
-# reads the document's word statistics: for a rare word it takes the GIN index
-# and sorts the few matches; for a common one it walks the (updated_at, id)
-# index from the newest claim and stops after ``limit`` matches. numnode() = 0
-# (nothing but operators or stop characters) folds to a false filter instead
-# of a walk over every claim. Ranking touches only the candidates.
-_SEARCH_SQL = """
-SELECT id FROM (
-    SELECT id, updated_at, search_document FROM claims_claim
-     WHERE search_document @@ {tsquery}
-       AND numnode({tsquery}) > 0
-       {published}
-     ORDER BY updated_at DESC, id DESC
-     LIMIT %(limit)s
-) candidates
-ORDER BY ts_rank(search_document, {tsquery}) DESC, updated_at DESC, id DESC
-"""
-
-_SEARCH_WORDS_SQL = """
-SELECT lexeme, ARRAY(
-    SELECT word FROM claims_search_word
-     WHERE word %% lexeme AND similarity(word, lexeme) >= %(similarity)s
-     ORDER BY similarity(word, lexeme) DESC, word
-     LIMIT %(alternatives)s)
-  FROM unnest(tsvector_to_array(to_tsvector('simple', %(q)s))) lexeme
-"""
-
-
-def _exact_statement(
-    text: str, *, published_only: bool, limit: int
-) -> tuple[str, dict[str, object]]:
-    sql = _SEARCH_SQL.format(
-        tsquery="websearch_to_tsquery('simple', %(q)s)",
-        published="AND visibility = 'published'" if published_only else "",
+def end_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
     )
-    return sql, {"q": text, "limit": limit}
 
 
-# Operators of websearch_to_tsquery other than AND: a phrase, OR, a negation.
-# Swapping words for close ones keeps only the AND, so such a query is not
-# retried.
-_SEARCH_OPERATORS = re.compile(r'"|(^|\s)-\S|\sor\s', re.IGNORECASE)
+@dataclass
+class Snapshot:
+    """The claim page's content, as of now or of the end of a past day."""
 
+    status: Status
+    changes: list[StatusChange]
+    asserts: list[Statement]
+    denies: list[Statement]
+    evidence: list[Evidence]
 
-def _search_ids(text: str, *, published_only: bool, limit: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            *_exact_statement(text, published_only=published_only, limit=limit)
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        if ids or _SEARCH_OPERATORS.search(text):
-            return ids
-        # Nothing matched as written: try the close words of the vocabulary,
-        # a small table with a trigram index, then match them as above.
-        cursor.execute(
-            _SEARCH_WORDS_SQL,
-            {
-                "q": text,
-                "similarity": SEARCH_FUZZY_SIMILARITY,
-                "alternatives": SEARCH_FUZZY_ALTERNATIVES,
-            },
-        )
-        words = cursor.fetchall()
-        if not words or len(words) > SEARCH_FUZZY_WORDS:
-            return []
-        if any(not close for _, close in words):
-            return []  # a word with no close word: the AND cannot match
-        params: dict[str, object] = {"limit": limit}
-        groups = []
-        for i, (_, close) in enumerate(words):
-            alternatives = []
-            for j, word in enumerate(close):
-                params[f"w{i}_{j}"] = word
-                alternatives.append(f"plainto_tsquery('simple', %(w{i}_{j})s)")
-            groups.append("(" + " || ".join(alternatives) + ")")
-        cursor.execute(
-            _SEARCH_SQL.format(
-                tsquery="(" + " && ".join(groups) + ")",
-                published="AND visibility = 'published'" if published_only else "",
-            ),
-            params,
-        )
-        return [row[0] for row in cursor.fetchall()]
+    @property
+    def latest(self) -> StatusChange | None:
+        """The change that gave the current verdict."""
+        verdicts = [change for change in self.changes if not change.corrects_text]
+        return verdicts[-1] if verdicts else None
+
+    @property
+    def corrections(self) -> list[StatusChange]:
+        return [change for change in self.changes if change.is_correction]
 
 
 class Claim(models.Model):
@@ -655,14 +276,80 @@ class Claim(models.Model):
         """The HTTP entity tag of this version, for conditional requests."""
         return f'"{self.pk}.{self.version}"'
 
-    def status_as_of(self, moment: datetime.datetime) -> Status:
-        """The verdict the claim carried at ``moment``, from its timeline."""
-        change = (
-            self.status_changes.filter(changed_at__lte=moment)
-            .order_by("-changed_at", "-id")
-            .first()
+    def snapshot(self, as_of: datetime.date | None = None) -> Snapshot:
+        """What the claim showed at the end of the day ``as_of`` (UTC), or now:
+        its verdict, timeline, statements and evidence, read from what
+        ``for_page`` loaded."""
+        statements = list(self.statements.all())
+        changes = list(self.status_changes.all())
+        evidence = list(self.evidence.all())
+        if as_of is not None:
+            moment = end_of(as_of)
+            changes = [change for change in changes if change.changed_at < moment]
+            statements = [s for s in statements if s.stated_on <= as_of]
+            cited = {item.pk for change in changes for item in change.evidence.all()}
+            # Evidence has no date of its own worth trusting; its document does.
+            evidence = [
+                item
+                for item in evidence
+                if item.pk in cited
+                or (item.document.published_at and item.document.published_at < moment)
+            ]
+            status = Status(changes[-1].new_status) if changes else Status.UNVERIFIED
+        else:
+            status = Status(self.status)
+        return Snapshot(
+            status=status,
+            changes=changes,
+            asserts=[s for s in statements if s.stance == Stance.ASSERTS],
+            denies=[s for s in statements if s.stance == Stance.DENIES],
+            evidence=evidence,
         )
-        return Status(change.new_status) if change else Status.UNVERIFIED
+
+
+class StatementQuerySet(CountingQuerySet):
+    def track_record(self, source: Source) -> dict[str, Any]:
+        """How the published claims the source asserted or denied were resolved.
+
+        Counted from the data in one grouped query: claims, not statements, so a
+        source repeating itself counts once.
+        """
+        counts = {
+            (row["stance"], row["claim__status"]): row["claims"]
+            for row in self.filter(
+                source=source, claim__visibility=Visibility.PUBLISHED
+            )
+            .values("stance", "claim__status")
+            .annotate(claims=Count("claim", distinct=True))
+            .order_by()
+        }
+        rows = [
+            {
+                "stance": stance,
+                "counts": [
+                    counts.get((stance.value, status.value), 0) for status in Status
+                ],
+                "total": sum(counts.get((stance.value, s.value), 0) for s in Status),
+            }
+            for stance in Stance
+        ]
+
+        def n(stance: Stance, *statuses: Status) -> int:
+            return sum(counts.get((stance.value, s.value), 0) for s in statuses)
+
+        return {
+            "statuses": list(Status),
+            "rows": rows,
+            "borne_out": n(Stance.ASSERTS, Status.CONFIRMED, Status.PARTLY_CONFIRMED)
+            + n(Stance.DENIES, Status.FALSE),
+            "contradicted": n(Stance.ASSERTS, Status.FALSE)
+            + n(Stance.DENIES, Status.CONFIRMED),
+            "misleading": n(Stance.ASSERTS, Status.MISLEADING),
+            "open": n(
+                Stance.ASSERTS, Status.UNVERIFIED, Status.DISPUTED, Status.UNVERIFIABLE
+            )
+            + n(Stance.DENIES, Status.UNVERIFIED, Status.DISPUTED, Status.UNVERIFIABLE),
+        }
 
 
 class Statement(models.Model):
@@ -696,6 +383,7 @@ class Statement(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = StatementQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

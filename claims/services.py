@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,6 +23,7 @@ from django.db.models import Model, ProtectedError, Q
 from django.utils import timezone
 
 from sources.models import Document, Source
+from verifier import conditional
 from verifier.slugs import unique_slug
 
 from .models import (
@@ -41,23 +42,23 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser as User
+    from django.contrib.auth.models import User
 
 
-class StaleVersion(Exception):
+class StaleVersion(conditional.StaleVersion):
     """The caller edited an older version of the claim than the stored one."""
 
     def __init__(self, claim: Claim, expected: int) -> None:
         self.claim = claim
-        self.expected = expected
-        self.current = claim.version
         last = claim.history.order_by("-history_date", "-history_id").first()
         who = f" by {last.history_user}" if last and last.history_user else ""
         when = f" at {last.history_date:%Y-%m-%d %H:%M} UTC" if last else ""
         super().__init__(
+            claim,
+            expected,
             f"The claim was changed{who}{when} since you loaded it "
-            f"(you had version {expected}, it is now version {self.current}). "
-            "Reload it, then apply your change again."
+            f"(you had version {expected}, it is now version {claim.version}). "
+            "Reload it, then apply your change again.",
         )
 
 
@@ -86,9 +87,14 @@ def _lock_all(claims: Sequence[Claim], expected_version: int | None) -> list[Cla
     return locked
 
 
+def _audit_as(instance: Model, by: User) -> None:
+    """Name ``by`` as the author of the audit row the next write makes."""
+    instance._history_user = by  # type: ignore[attr-defined]  # simple-history's
+
+
 def _save(instance: Model, by: User, **kwargs: Any) -> None:
     """Save with the acting user recorded in the audit history."""
-    instance._history_user = by  # read by simple-history
+    _audit_as(instance, by)
     instance.save(**kwargs)
 
 
@@ -195,7 +201,7 @@ def update_claim(
     """
     _require(by, "claims.change_claim", "Your role cannot edit claims.")
     locked = _lock(claim, expected_version)
-    locked._history_user = by
+    _audit_as(locked, by)
     fields = []
     old_text = locked.text
     if text is not _UNSET and text.strip() != old_text:
@@ -305,11 +311,11 @@ def delete_claim(
                 "unpublish it instead."
             }
         )
-    locked._history_user = by
+    _audit_as(locked, by)
     locked.delete()
 
 
-Part = Statement | Evidence | ClaimLink
+Part = TypeVar("Part", Statement, Evidence, ClaimLink)
 
 
 # The claims a part belongs to; the first is the one whose version a caller holds.
@@ -414,7 +420,7 @@ def remove_part(part: Part, *, by: User, expected_version: int | None = None) ->
     )
     claims = _claims_of(part)
     locked = _lock_all(claims, expected_version)
-    part._history_user = by
+    _audit_as(part, by)
     try:
         part.delete()
     except ProtectedError:

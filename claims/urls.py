@@ -1,6 +1,9 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import feeds, views
+from .page_cache import public_page
+from .sitemaps import SITEMAPS
 
 app_name = "claims"
 
@@ -13,4 +16,6 @@ urlpatterns = [
     path("sources/<slug:slug>/feed/", feeds.source_feed, name="source-feed"),
     path("places/<slug:slug>/", views.place_detail, name="place"),
     path("feed/", feeds.feed, name="feed"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from verifier.encoders import UnicodeJSONEncoder
-from verifier.models import Versioned
+from verifier.models import Versioned, is_staff
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -68,11 +68,7 @@ class PublicQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> models.QuerySet:
         """Everything for staff who may view the model; the public rows else."""
         meta = self.model._meta
-        if (
-            user.is_authenticated
-            and user.is_staff
-            and user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
-        ):
+        if is_staff(user) and user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
             return self.all()
         return self.public()
 
@@ -84,7 +80,7 @@ class SourceQuerySet(PublicQuerySet):
         return self.filter(
             Q(is_reference=True)
             | Q(
-                pk__in=self.model.objects.filter(
+                pk__in=self.model._default_manager.filter(
                     statements__claim__visibility=_PUBLISHED
                 ).values("pk")
             )
@@ -95,7 +91,7 @@ class SourceQuerySet(PublicQuerySet):
 class DocumentQuerySet(PublicQuerySet):
     def public(self) -> models.QuerySet:
         """A document a published claim's statements or evidence cite."""
-        used = self.model.objects.filter(
+        used = self.model._default_manager.filter(
             Q(statements__claim__visibility=_PUBLISHED)
             | Q(evidence__claim__visibility=_PUBLISHED)
         )
@@ -115,8 +111,8 @@ class Source(Versioned):
     slug = models.SlugField(
         max_length=200, unique=True, validators=[validate_slug_not_all_digits]
     )
-    kind = models.CharField(max_length=20, choices=SourceKind.choices)
-    affiliation = models.CharField(max_length=20, choices=Affiliation.choices)
+    kind = models.CharField(max_length=20, choices=SourceKind)
+    affiliation = models.CharField(max_length=20, choices=Affiliation)
     aliases = models.JSONField(
         default=list,
         encoder=UnicodeJSONEncoder,
@@ -129,7 +125,7 @@ class Source(Versioned):
     reliability = models.CharField(
         "reliability grade",
         max_length=1,
-        choices=Reliability.choices,
+        choices=Reliability,
         default=Reliability.F,
         db_index=True,
     )

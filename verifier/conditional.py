@@ -36,6 +36,20 @@ class Versioned(Protocol):
     def etag(self) -> str: ...
 
 
+class StaleVersion(Exception):
+    """A write made against an older version of ``obj`` than the stored one.
+
+    Raised by the domain layer, which says in ``message`` what changed; the
+    API answers it with a ``412`` carrying the current ``ETag``.
+    """
+
+    def __init__(self, obj: Any, expected: int, message: str) -> None:
+        self.obj = obj
+        self.expected = expected
+        self.current = obj.version
+        super().__init__(message)
+
+
 class PreconditionRequired(APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_detail = (

@@ -46,7 +46,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from claims.services import StaleVersion
+from verifier.conditional import StaleVersion
 
 logger = logging.getLogger("verifier.api")
 
@@ -180,7 +180,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             str(exc),
             "stale_version",
             context=context,
-            headers={"ETag": exc.claim.etag},
+            headers={"ETag": exc.obj.etag},
             current_version=exc.current,
         )
     if isinstance(exc, AxesBackendPermissionDenied):

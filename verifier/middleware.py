@@ -115,3 +115,109 @@ class RequestLogMiddleware:
             return response
         finally:
             request_id.reset(token)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse API request bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` with 413.
+
+    DRF's parsers read the stream directly, so Django's own limit, which is
+    checked only when ``request.body`` is read, never applies to them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        # Imported here: verifier.exceptions loads DRF's views, and Django
+        # loads the middleware before DRF's settings are ready.
+        from verifier.exceptions import problem_response
+
+        self.get_response = get_response
+        self.problem_response = problem_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.path.startswith("/api/"):
+            try:
+                length = int(request.headers.get("content-length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                return self.problem_response(
+                    400, "Invalid Content-Length header.", "bad_request"
+                )
+            if length > limit:
+                return self.problem_response(
+                    413,
+                    f"The request body is over the limit of {limit} bytes.",
+                    "request_too_large",
+                )
+        return self.get_response(request)
+
+
+class JSONBodyMiddleware:
+    """Refuse an API write whose body is not JSON with 415, before anything
+    else looks at it.
+
+    DRF refuses such a body only when a view reads it, so a write that ignores
+    its body (publish) or fails earlier (a missing ``If-Match``) would answer
+    something else. The browsable API's sign-in form is Django's, not the API's.
+    """
+
+    exempt = ("/api/v1/auth/session/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from verifier.exceptions import problem_response
+
+        self.get_response = get_response
+        self.problem_response = problem_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method in {"POST", "PUT", "PATCH"}
+            and request.path.startswith("/api/")
+            and not request.path.startswith(self.exempt)
+            and _has_body(request)
+            and request.content_type != "application/json"
+        ):
+            return self.problem_response(
+                415,
+                "Send the body as JSON, with Content-Type: application/json.",
+                "unsupported_media_type",
+            )
+        return self.get_response(request)
+
+
+class MethodNotAllowedMiddleware:
+    """Under ``/api/``, a 405 from one of Django's own views (the browsable
+    API's sign-in and sign-out forms) is problem details too, with its
+    ``Allow``, like every other API error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from verifier.exceptions import PROBLEM_CONTENT_TYPE, problem_response
+
+        self.get_response = get_response
+        self.problem_response = problem_response
+        self.content_type = PROBLEM_CONTENT_TYPE
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and response.get("Content-Type") != self.content_type
+        ):
+            allowed = response.get("Allow", "")
+            return self.problem_response(
+                405,
+                f'Method "{request.method[:20]}" not allowed.',
+                "method_not_allowed",
+                headers={"Allow": allowed} if allowed else None,
+            )
+        return response
+
+
+def _has_body(request: HttpRequest) -> bool:
+    if "chunked" in request.headers.get("transfer-encoding", "").lower():
+        return True
+    try:
+        return int(request.headers.get("content-length") or 0) > 0
+    except ValueError:
+        return True

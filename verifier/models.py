@@ -1,6 +1,16 @@
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Count, IntegerField, Subquery
+from django.db.models.functions import Coalesce
+
+# PostgreSQL's bigint; larger numbers cannot be an id and must not reach SQL.
+MAX_ID = 2**63 - 1
+
+
+def is_staff(user: Any) -> bool:
+    """A signed-in member of the staff: who may use the admin."""
+    return bool(user.is_authenticated and user.is_staff)
 
 
 class RateCounter(models.Model):
@@ -62,3 +72,25 @@ class Versioned(models.Model):
     def etag(self) -> str:
         """The HTTP entity tag of this version, for conditional requests."""
         return f'"{self.pk}.{self.version}"'
+
+
+class CountingQuerySet(models.QuerySet):
+    def count_for(self, **outer: Any) -> Coalesce:
+        """How many of these rows point at each row of an outer query, as an
+        expression to annotate it with:
+        ``Statement.objects.filter(stance=...).count_for(claim=OuterRef("pk"))``.
+
+        One small subquery per outer row: the whole table is never grouped.
+        """
+        (relation,) = outer
+        return Coalesce(
+            Subquery(
+                self.filter(**outer)
+                .order_by()
+                .values(relation)
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )

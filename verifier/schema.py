@@ -12,15 +12,15 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 from verifier.exceptions import PROBLEM_CONTENT_TYPE
-from verifier.parameters import ChoiceInFilter
-from verifier.rest import (
-    MAX_ID,
+from verifier.fields import (
     SLUG_OR_ID_SCHEMA,
-    SlugOrIdLookupMixin,
     SlugOrIdRelatedField,
     UniqueListField,
     UniqueManyRelatedField,
 )
+from verifier.models import MAX_ID
+from verifier.parameters import ChoiceInFilter
+from verifier.rest import SlugOrIdLookupMixin
 
 
 class FilterExtension(DjangoFilterExtension):

@@ -114,9 +114,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "verifier.rest.RequestSizeLimitMiddleware",
-    "verifier.rest.JSONBodyMiddleware",
-    "verifier.rest.MethodNotAllowedMiddleware",
+    "verifier.middleware.RequestSizeLimitMiddleware",
+    "verifier.middleware.JSONBodyMiddleware",
+    "verifier.middleware.MethodNotAllowedMiddleware",
     "verifier.throttling.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -278,7 +278,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024
 
 # Throttle counters live in Redis when REDIS_URL is set, otherwise in the
 # database (verifier.throttling); either way every process shares them.
-# Public pages rendered for anonymous readers (claims.views.public_page) live
+# Public pages rendered for anonymous readers (claims.page_cache.public_page) live
 # in a cache of their own, so that many pages never evict a throttle history.
 # Per process, it holds at most PAGE_CACHE_ENTRIES pages; each for 60 s at most.
 CACHES = {
@@ -334,10 +334,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "verifier.rest.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "verifier.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "verifier.rest.OrderingFilter",
+        "verifier.pagination.OrderingFilter",
     ],
     # Counted in Redis or the database, so the limits hold across processes.
     "DEFAULT_THROTTLE_CLASSES": [

@@ -1,11 +1,8 @@
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from claims.sitemaps import SITEMAPS
-from claims.views import public_page, robots_txt
 from verifier.views import healthz, readyz
 
 admin.site.site_header = "Verifier"
@@ -32,14 +29,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("favicon.ico", favicon),
-    path("robots.txt", robots_txt, name="robots"),
-    path(
-        "sitemap.xml",
-        public_page(sitemap),
-        {"sitemaps": SITEMAPS},
-        name="sitemap",
-    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("verifier.api")),
+    # The public pages, with robots.txt and the sitemap.
     path("", include("claims.urls")),
 ]

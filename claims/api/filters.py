@@ -23,12 +23,8 @@ from claims.models import (
     sees_drafts,
 )
 from sources.models import Reliability
+from verifier.fields import MomentFilter, SlugOrIdFilter, SlugOrIdFormField
 from verifier.parameters import ChoiceInFilter
-from verifier.rest import (
-    MomentFilter,
-    SlugOrIdFilter,
-    SlugOrIdFormField,
-)
 
 
 def _resolve(model: type, value: tuple[str, Any], param: str) -> Any:

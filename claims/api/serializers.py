@@ -9,7 +9,6 @@ here: they change through their own actions, which call the services.
 from __future__ import annotations
 
 import datetime
-import decimal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,26 +25,18 @@ from claims.models import (
     Statement,
     Status,
     StatusChange,
+    coarse,
     sees_drafts,
+    sees_exact_coordinates,
 )
 from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
 from sources.models import Document, Source
-from verifier.rest import (
-    MAX_ID,
-    CleanModelSerializer,
-    ClockTimeField,
-    SlugFromMixin,
-    SlugOrIdRelatedField,
-    UniqueListField,
-    permitted_change,
-)
+from verifier.fields import ClockTimeField, SlugOrIdRelatedField, UniqueListField
+from verifier.models import MAX_ID
+from verifier.rest import CleanModelSerializer, SlugFromMixin, permitted_change
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-# Public pages and anonymous clients get coordinates to about a kilometre:
-# exact positions in a live conflict are for signed-in staff.
-PUBLIC_COORDINATE_PLACES = decimal.Decimal("0.01")
 
 
 class PlaceBriefSerializer(serializers.ModelSerializer):
@@ -127,11 +118,11 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
     def to_representation(self, instance: Place) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if not (request and request.user.is_authenticated and request.user.is_staff):
+        if not (request and sees_exact_coordinates(request.user)):
             for name in ("latitude", "longitude"):
                 value = getattr(instance, name)
                 if value is not None:
-                    data[name] = float(value.quantize(PUBLIC_COORDINATE_PLACES))
+                    data[name] = float(coarse(value))
         return data
 
 

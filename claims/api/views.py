@@ -13,8 +13,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,6 +31,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
 
 from claims import services
+from claims.forms import parse_as_of_moment
 from claims.models import (
     Claim,
     ClaimLink,
@@ -50,7 +49,7 @@ from verifier.conditional import (
     expected_version,
     page_etag,
 )
-from verifier.idempotency.views import IdempotentCreateMixin, idempotent
+from verifier.idempotency.replay import IdempotentCreateMixin, idempotent
 from verifier.parameters import QueryParametersMixin
 from verifier.rest import SlugOrIdLookupMixin, VisibleToMixin
 
@@ -464,27 +463,12 @@ class ClaimViewSet(
 def _parse_moment(raw: str | None) -> datetime.datetime | None:
     if raw is None or raw == "":
         return None
-    error = ValidationError(
-        {"as_of": ["Give a date (YYYY-MM-DD) or a moment (ISO 8601)."]}
-    )
-    if "\x00" in raw or len(raw) > 40:
-        raise error
     try:
-        day = parse_date(raw) if len(raw) == 10 else None
-        if day is not None:
-            # The end of the day: the status as it stood that evening.
-            moment = datetime.datetime.combine(
-                day, datetime.time.max, tzinfo=datetime.UTC
-            )
-        else:
-            moment = parse_datetime(raw)
-            if moment is None:
-                raise error
-    except (ValueError, OverflowError):
-        raise error from None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, datetime.UTC)
-    return moment
+        return parse_as_of_moment(raw)
+    except ValueError:
+        raise ValidationError(
+            {"as_of": ["Give a date (YYYY-MM-DD) or a moment (ISO 8601)."]}
+        ) from None
 
 
 class ClaimPartViewSet(

@@ -1,6 +1,6 @@
 from django import template
 
-from claims.views import safe_url
+from claims.claim_review import safe_url
 
 register = template.Library()
 

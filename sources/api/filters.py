@@ -2,8 +2,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from sources.models import Affiliation, Document, Reliability, Source, SourceKind
+from verifier.fields import MomentFilter, SlugOrIdFilter
 from verifier.parameters import ChoiceInFilter
-from verifier.rest import MomentFilter, SlugOrIdFilter
 
 
 class SourceFilter(django_filters.FilterSet):

@@ -1,14 +1,8 @@
 from rest_framework import serializers
 
 from sources.models import Document, Source
-from verifier.rest import (
-    CleanModelSerializer,
-    OptionalURLField,
-    SlugFromMixin,
-    SlugOrIdRelatedField,
-    UniqueListField,
-    permitted_change,
-)
+from verifier.fields import OptionalURLField, SlugOrIdRelatedField, UniqueListField
+from verifier.rest import CleanModelSerializer, SlugFromMixin, permitted_change
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):

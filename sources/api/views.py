@@ -2,7 +2,7 @@ from rest_framework import viewsets
 
 from sources.models import Document, Source
 from verifier.conditional import VersionedWritesMixin
-from verifier.idempotency.views import IdempotentCreateMixin
+from verifier.idempotency.replay import IdempotentCreateMixin
 from verifier.parameters import QueryParametersMixin
 from verifier.rest import SlugOrIdLookupMixin, VisibleToMixin
 

@@ -2,6 +2,7 @@
 pages, the change-status form, publishing and the role rules."""
 
 import datetime
+import re
 
 import pytest
 from django.core.management import call_command
@@ -732,6 +733,26 @@ def test_a_claim_in_two_places_of_a_region_is_listed_once(client, editor):
 
     assert response.text.count("Fighting near two villages.") == 1
     assert "1 claim" in response.text
+
+
+def test_the_place_filter_lists_places_inside_their_region_by_name(client, editor):
+    russia = PlaceFactory(name="Russia", kind="country")
+    region = PlaceFactory(name="Belgorod region", kind="region", parent=russia)
+    PlaceFactory(name="Prilesye", parent=region)
+    PlaceFactory(name="Demidovka", parent=region)
+    PlaceFactory(name="Kursk region", kind="region", parent=russia)
+    client.force_login(editor)
+
+    response = client.get(CHANGELIST)
+
+    listed = re.findall(r'\?within=\d+">([^<]+)</a>', response.text)
+    assert listed == [
+        "Russia",
+        "\u2003Belgorod region",
+        "\u2003\u2003Demidovka",
+        "\u2003\u2003Prilesye",
+        "\u2003Kursk region",
+    ]
 
 
 @pytest.mark.parametrize("view", ["status", "visibility"])

@@ -124,6 +124,8 @@ def test_history_answers_what_the_status_was_on_a_date(api, world, reviewer):
     assert status_on("2025-03-20")["status"] == "disputed"
     assert status_on("2025-04-01")["status"] == "disputed"
     assert status_on("2025-04-02T09:00:00Z")["status"] == "false"
+    # A day to come answers the status now; the public page refuses it.
+    assert status_on("2999-01-01")["status"] == "false"
     assert len(status_on("2025-04-01")["changes"]) == 1
     now = api().get(path).json()
     assert now["status"] == "false"

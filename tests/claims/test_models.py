@@ -527,7 +527,13 @@ def test_every_status_has_a_rating_entry_in_the_test_table():
     }
 
 
-def test_status_as_of_reads_the_timeline():
+def status_on(claim, day):
+    """The verdict the claim page shows for the end of ``day`` of March 2025."""
+    page = Claim.objects.for_page().get(pk=claim.pk)
+    return page.snapshot(datetime.date(2025, 3, day)).status
+
+
+def test_a_snapshot_reads_the_verdict_from_the_timeline():
     claim = ClaimFactory(status=Status.CONFIRMED)
     StatusChangeFactory(
         claim=claim,
@@ -544,14 +550,15 @@ def test_status_as_of_reads_the_timeline():
     # A change on another claim does not leak into this one.
     StatusChangeFactory(new_status=Status.FALSE, changed_at=at(15))
 
-    assert claim.status_as_of(at(1)) == Status.UNVERIFIED
-    assert claim.status_as_of(at(10)) == Status.DISPUTED
-    assert claim.status_as_of(at(15)) == Status.DISPUTED
-    assert claim.status_as_of(at(20)) == Status.CONFIRMED
-    assert claim.status_as_of(at(25)) is Status.CONFIRMED
+    assert status_on(claim, 9) == Status.UNVERIFIED
+    assert status_on(claim, 10) == Status.DISPUTED
+    assert status_on(claim, 15) == Status.DISPUTED
+    assert status_on(claim, 20) == Status.CONFIRMED
+    assert status_on(claim, 25) is Status.CONFIRMED
+    assert claim.snapshot().status is Status.CONFIRMED
 
 
-def test_status_as_of_breaks_ties_by_the_later_row():
+def test_a_snapshot_breaks_ties_by_the_later_row():
     """Two changes at the same moment: the one recorded last wins."""
     claim = ClaimFactory()
     StatusChangeFactory(claim=claim, new_status=Status.DISPUTED, changed_at=at(10))
@@ -562,11 +569,11 @@ def test_status_as_of_breaks_ties_by_the_later_row():
         changed_at=at(10),
     )
 
-    assert claim.status_as_of(at(10)) == Status.MISLEADING
+    assert status_on(claim, 10) == Status.MISLEADING
 
 
-def test_status_as_of_without_changes_is_unverified():
-    assert ClaimFactory().status_as_of(at(1)) is Status.UNVERIFIED
+def test_a_snapshot_without_changes_is_unverified():
+    assert status_on(ClaimFactory(), 1) is Status.UNVERIFIED
 
 
 # Claim querysets.

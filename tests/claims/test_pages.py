@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import services, views
+from claims import page_cache, services
 from claims.models import Claim, Place, Status
 from tests.factories import (
     ClaimFactory,
@@ -782,7 +782,7 @@ def test_get_absolute_url_of_every_public_model():
 def settled(monkeypatch):
     """Pages are stored even right after a change (by default they are not
     for a few seconds, while a change may still be committing)."""
-    monkeypatch.setattr(views, "SETTLING", datetime.timedelta(0))
+    monkeypatch.setattr(page_cache, "SETTLING", datetime.timedelta(0))
 
 
 def test_a_repeated_anonymous_read_is_served_in_one_query(
@@ -802,7 +802,7 @@ def test_a_repeated_anonymous_read_is_served_in_one_query(
 
 def test_a_page_just_after_a_change_is_rendered_again(client, demo, monkeypatch):
     """A change still committing may carry an older stamp than the newest."""
-    monkeypatch.setattr(views, "SETTLING", datetime.timedelta(days=1))
+    monkeypatch.setattr(page_cache, "SETTLING", datetime.timedelta(days=1))
     url = f"/claims/{BELGOROD}/"
     client.get(url)
 

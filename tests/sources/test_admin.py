@@ -1,6 +1,9 @@
 """Sources, documents, places and events in the admin: useful lists, filters
 and search in every spelling, at a query count that does not grow."""
 
+import html
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -39,9 +42,43 @@ def test_sources_show_grade_aliases_and_what_they_asserted_and_denied(client, ed
     )
     assert "Институт" in response.text
     claims = reverse("admin:claims_claim_changelist")
-    assert f'<a href="{claims}?statements__source__id__exact={source.pk}">2</a>' in (
-        response.text
-    )
+    assert (
+        f'<a href="{claims}?statements__source__id__exact={source.pk}'
+        '&amp;stance=denies">2</a>'
+    ) in response.text
+
+
+def test_the_asserted_and_denied_counts_link_to_those_claims_only(client, editor):
+    source = SourceFactory(name="ISW")
+    asserted = ClaimFactory(text="Shelling of Demidovka on 18 March")
+    denied = ClaimFactory(text="A crossing at Krasnoyarovo on 19 March")
+    StatementFactory(source=source, claim=asserted, stance="asserts")
+    StatementFactory(source=source, claim=denied, stance="denies")
+    # Another source asserts the claim ISW denies: still not what ISW asserts.
+    StatementFactory(claim=denied, stance="asserts")
+    client.force_login(editor)
+    sources_page = client.get(changelist("source")).text
+
+    for column, shown, left_out in (
+        ("asserts", asserted, denied),
+        ("denies", denied, asserted),
+    ):
+        link = re.search(rf'class="field-{column}"><a href="([^"]+)"', sources_page)
+        listed = client.get(html.unescape(link[1]))
+
+        assert listed.status_code == 200
+        assert shown.text in listed.text
+        assert left_out.text not in listed.text
+
+
+def test_an_unknown_stance_in_the_claim_list_lists_nothing(client, editor):
+    ClaimFactory(text="Shelling of Demidovka on 18 March")
+    client.force_login(editor)
+
+    response = client.get(reverse("admin:claims_claim_changelist"), {"stance": "x"})
+
+    assert response.status_code == 200
+    assert "Shelling of Demidovka" not in response.text
 
 
 @pytest.mark.sqlite

@@ -1,0 +1,201 @@
+"""Claims: the list, and the claim's own fields saved through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+from claims import services
+from claims.models import Claim, Stance, Statement
+
+from .badges import badge
+from .filters import (
+    GradeFilter,
+    PlaceWithinFilter,
+    StanceOfSourceFilter,
+    StatementDateFilter,
+)
+from .forms import ClaimForm
+from .inlines import (
+    EvidenceInline,
+    LinkInline,
+    PartsAdmin,
+    StatementInline,
+    StatusChangeInline,
+)
+from .refusals import ServiceAdmin
+from .verdicts import VerdictAdmin
+
+
+@admin.register(Claim)
+class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
+    form = ClaimForm
+    list_display = [
+        "claim",
+        "status_badge",
+        "visibility_badge",
+        "event_title",
+        "place_names",
+        "asserting",
+        "denying",
+        "last_change",
+    ]
+    list_filter = [
+        "status",
+        "visibility",
+        "event",
+        ("statements__source", admin.RelatedFieldListFilter),
+        StanceOfSourceFilter,
+        ("statements__source__reliability", GradeFilter),
+        PlaceWithinFilter,
+        "updated_at",
+        ("statements__stated_on", StatementDateFilter),
+    ]
+    list_select_related = ["event"]
+    search_fields = [
+        "text",
+        "slug",
+        "event__title",
+        "statements__quote",
+        "statements__translation",
+        "statements__source__name",
+        "statements__source__aliases",
+        "places__name",
+        "places__alternate_names",
+    ]
+    search_help_text = (
+        "Claim text, quotes, sources and places, in any spelling: "
+        "Zelensky, Зеленський, Demidovka, Демидовка."
+    )
+    autocomplete_fields = ["event", "places"]
+    date_hierarchy = "updated_at"
+    readonly_fields = [
+        "status_badge",
+        "visibility_badge",
+        "published_at",
+        "version",
+        "created_at",
+        "updated_at",
+        "linked_from",
+    ]
+    fieldsets = [
+        (None, {"fields": ["text", "slug", "event", "places", "loaded_version"]}),
+        ("Verdict", {"fields": [("status_badge", "visibility_badge", "published_at")]}),
+        ("Record", {"fields": [("version", "created_at", "updated_at")]}),
+        ("Linked from other claims", {"fields": ["linked_from"]}),
+    ]
+    inlines = [StatementInline, EvidenceInline, LinkInline, StatusChangeInline]
+    actions = ["publish", "unpublish"]
+    history_list_display = ["version", "status", "visibility"]
+    list_per_page = 50
+
+    # --- list
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        last_by = (
+            Claim.history.filter(id=OuterRef("pk"))
+            .order_by("-history_date", "-history_id")
+            .values("history_user__username")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                asserting_count=Statement.objects.filter(
+                    stance=Stance.ASSERTS
+                ).count_for(claim=OuterRef("pk")),
+                denying_count=Statement.objects.filter(stance=Stance.DENIES).count_for(
+                    claim=OuterRef("pk")
+                ),
+                last_changed_by=Subquery(last_by),
+            )
+            .prefetch_related("places")
+        )
+
+    @admin.display(description="claim", ordering="text")
+    def claim(self, obj: Claim) -> str:
+        return str(obj)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Claim) -> str:
+        return badge("status", obj.status, obj.get_status_display())
+
+    @admin.display(description="visibility", ordering="visibility")
+    def visibility_badge(self, obj: Claim) -> str:
+        return badge("visibility", obj.visibility, obj.get_visibility_display())
+
+    @admin.display(description="event", ordering="event__title")
+    def event_title(self, obj: Claim) -> str:
+        return Truncator(obj.event.title).chars(40) if obj.event else "—"
+
+    @admin.display(description="places")
+    def place_names(self, obj: Claim) -> str:
+        return ", ".join(place.name for place in obj.places.all()) or "—"
+
+    @admin.display(description="asserting", ordering="asserting_count")
+    def asserting(self, obj: Claim) -> int:
+        return obj.asserting_count
+
+    @admin.display(description="denying", ordering="denying_count")
+    def denying(self, obj: Claim) -> int:
+        return obj.denying_count
+
+    @admin.display(description="last change", ordering="updated_at")
+    def last_change(self, obj: Claim) -> str:
+        who = getattr(obj, "last_changed_by", None)
+        when = f"{obj.updated_at:%Y-%m-%d %H:%M}"
+        return f"{when} by {who}" if who else when
+
+    @admin.display(description="linked from")
+    def linked_from(self, obj: Claim) -> str:
+        if obj.pk is None:
+            return "—"
+        links = obj.links_in.select_related("from_claim")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a> {} this claim',
+                (
+                    (
+                        reverse("admin:claims_claim_change", args=[link.from_claim_id]),
+                        link.from_claim,
+                        link.get_kind_display().lower(),
+                    )
+                    for link in links
+                ),
+            )
+            or "—"
+        )
+
+    # --- saving through the services
+
+    def save_model(
+        self, request: HttpRequest, obj: Claim, form: ModelForm, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        fields = {
+            "text": data["text"],
+            "event": data["event"],
+            "places": data["places"],
+        }
+        if change:
+            if data["slug"]:
+                fields["slug"] = data["slug"]
+            if form.has_changed():
+                # The form checked the page's version against this one.
+                services.update_claim(
+                    obj, by=request.user, expected_version=obj.version, **fields
+                )
+        else:
+            created = services.create_claim(
+                by=request.user, slug=data["slug"], **fields
+            )
+            for name in ("pk", "slug", "version", "created_at", "updated_at"):
+                setattr(obj, name, getattr(created, name))
+            obj._state.adding = False

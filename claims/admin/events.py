@@ -1,0 +1,42 @@
+"""Events, with their places and claims."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import OuterRef, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from claims.models import Claim, Event
+from verifier.admin import HistoryAdmin
+
+
+@admin.register(Event)
+class EventAdmin(HistoryAdmin):
+    list_display = ["title", "starts_on", "ends_on", "place_names", "claim_link"]
+    list_filter = ["starts_on", ("places", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "slug", "summary", "places__name"]
+    autocomplete_fields = ["places"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "starts_on"
+    history_list_display = ["title", "starts_on", "ends_on"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(claim_count=Claim.objects.count_for(event=OuterRef("pk")))
+            .prefetch_related("places")
+        )
+
+    @admin.display(description="places")
+    def place_names(self, obj: Event) -> str:
+        return ", ".join(place.name for place in obj.places.all()) or "—"
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_link(self, obj: Event) -> str:
+        url = reverse("admin:claims_claim_changelist")
+        return format_html(
+            '<a href="{}?event__id__exact={}">{}</a>', url, obj.pk, obj.claim_count
+        )
