@@ -135,6 +135,7 @@ def test_health_stays_up_and_readiness_says_unavailable(client, database_down):
     assert ready.json() == {
         "status": "unavailable",
         "database": "unavailable",
+        "writable": False,
         "cache": "not configured",
     }
     assert ready["Retry-After"].isdigit()

@@ -146,6 +146,7 @@ def test_with_redis_up_the_caches_are_in_redis(use_redis, redis_server, client):
     assert client.get("/readyz").json() == {
         "status": "ok",
         "database": "ok",
+        "writable": True,
         "cache": "ok",
     }
 
@@ -162,6 +163,7 @@ def test_a_closed_port_costs_no_page_and_no_answer(use_redis, client, outage_log
     assert ready.json() == {
         "status": "ok",
         "database": "ok",
+        "writable": True,
         "cache": "unavailable",
     }
     assert len(outage_log(DOWN)) == 1, outage_log(DOWN)
@@ -332,6 +334,7 @@ def test_gunicorn_with_a_dead_redis_serves_every_page_and_answer():
     assert json.loads(answers["/readyz"][1]) == {
         "status": "ok",
         "database": "ok",
+        "writable": True,
         "cache": "unavailable",
     }
     assert sign_ins == [401, 401, 429]

@@ -106,6 +106,7 @@ def test_probes_answer_small_json_and_are_never_cached(client):
     assert ready.json() == {
         "status": "ok",
         "database": "ok",
+        "writable": True,
         "cache": "not configured",
     }
     assert "no-cache" in health["Cache-Control"]

@@ -47,10 +47,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from verifier.conditional import StaleVersion
+from verifier.postgresql.errors import refuses_writes
 
 logger = logging.getLogger("verifier.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Seconds a client should wait before retrying a 503: about how long
+# PostgreSQL takes to restart, or a standby to be promoted.
+RETRY_AFTER = "5"
 
 # What the ``detail`` of a bare error says when its producer gives none.
 _DETAILS = {
@@ -220,14 +225,18 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return _drf_problem(
             400, "A value is out of range or malformed.", "invalid", context=context
         )
-    elif isinstance(exc, OperationalError | InterfaceError):
+    elif isinstance(exc, OperationalError | InterfaceError) or refuses_writes(exc):
         # One line: an outage gives hundreds of identical tracebacks.
         logger.error(
-            "Database unavailable on %s: %s", _path(context), " ".join(str(exc).split())
+            "%s on %s: %s", unavailable_reason(exc), _path(context), one_line(exc)
         )
         set_rollback()
         response = _drf_problem(
-            503, None, "unavailable", context=context, headers={"Retry-After": "5"}
+            503,
+            None,
+            "unavailable",
+            context=context,
+            headers={"Retry-After": RETRY_AFTER},
         )
         response._has_been_logged = True  # the line above, not Django's too
         return response
@@ -276,6 +285,18 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, DatabaseError):
         set_rollback()
     return _drf_problem(500, None, "error", context=context)
+
+
+def unavailable_reason(error: BaseException) -> str:
+    """How the log names a 503's cause: the database is out of reach, or it
+    answers and refuses writes (a standby, a failover in progress)."""
+    if refuses_writes(error):
+        return "Database refuses writes"
+    return "Database unavailable"
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _path(context: dict[str, Any]) -> str:

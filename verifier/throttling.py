@@ -14,6 +14,14 @@ atomic operation in a store every process shares:
   (``verifier.cache``): the limits, sign-ins' above all, keep holding through
   an outage of Redis, counted afresh, rather than letting everything through.
 
+A database that refuses writes (a hot standby, a failover in progress:
+``verifier.postgresql.errors.refuses_writes``) cannot count. Reads (``GET``,
+``HEAD``, ``OPTIONS``) then pass uncounted rather than fail, and the process
+leaves the counter alone for ``RECHECK_SECONDS`` at a time; sign-ins and
+writes are refused with the database's error, a 503 to retry, so no password
+guess ever goes uncounted. One warning per process when this starts, one when
+it ends.
+
 The window slides: the count is this fixed window's hits plus the previous
 window's, weighted by how much of it still overlaps the last ``duration``
 seconds. So a burst at the turn of a window cannot pass twice the limit.
@@ -22,20 +30,28 @@ Refused requests count too: a client that keeps hammering stays refused.
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from rest_framework import throttling
 from rest_framework.request import Request
 
 from verifier.cache import ResilientRedisCache, redis_cache
+from verifier.postgresql.errors import refuses_writes
+
+logger = logging.getLogger("verifier.throttling")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _TABLE = "verifier_ratecounter"
 
@@ -76,20 +92,95 @@ def _redis_hit(
     return int(previous or 0), int(current)
 
 
-def hit(key: str, window: int, duration: int) -> tuple[int, int]:
+# While the database refuses writes, reads leave the counter alone this long
+# before one of them tries it again.
+RECHECK_SECONDS = 5.0
+
+
+class _Refusals:
+    """Whether this process finds the database refusing the counter, shared
+    by its threads (each has its own connection)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.since: float | None = None
+        self._next_try = 0.0
+
+    def skip(self) -> bool:
+        """Whether a read should pass without trying the counter."""
+        if self.since is None:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            if self.since is None or now >= self._next_try:
+                self._next_try = now + RECHECK_SECONDS
+                return False
+            return True
+
+    def refused(self, error: BaseException) -> None:
+        with self._lock:
+            self._next_try = time.monotonic() + RECHECK_SECONDS
+            if self.since is not None:
+                return
+            self.since = time.monotonic()
+        logger.warning(
+            "The database refuses writes (%s): throttles cannot count, so reads "
+            "pass uncounted and sign-ins are refused until it takes writes again",
+            " ".join(str(error).split()),
+        )
+
+    def counted(self) -> None:
+        if self.since is None:
+            return
+        with self._lock:
+            if self.since is None:
+                return
+            refused_for = time.monotonic() - self.since
+            self.since = None
+        logger.warning(
+            "The database takes writes again after %.1f s; throttles count in it",
+            refused_for,
+        )
+
+
+_refusals = _Refusals()
+
+
+def hit(
+    key: str, window: int, duration: int, *, must_count: bool = True
+) -> tuple[int, int] | None:
     """Count one request for ``key`` in the window starting at ``window``.
 
     Returns the hits of the previous window and of this one, this request
-    included.
+    included; None, when ``must_count`` is false, if the database refuses
+    writes and so cannot count (with ``must_count``, its error is raised).
     """
     if (cache := redis_cache()) is not None:
         counted = cache.attempt(lambda: _redis_hit(cache, key, window, duration), None)
         if counted is not None:
             return counted
 
+    if not must_count and _refusals.skip():
+        return None
+    try:
+        counted = _database_hit(key, window, duration)
+    except DatabaseError as error:
+        if not refuses_writes(error):
+            raise
+        _refusals.refused(error)
+        if must_count:
+            raise
+        return None
+    _refusals.counted()
+    return counted
+
+
+def _database_hit(key: str, window: int, duration: int) -> tuple[int, int]:
     previous_window = window - duration
     expires = window + 2 * duration
-    with connection.cursor() as cursor:
+    # In a transaction, a refused statement must not abort the rest of it.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_POSTGRES_HIT, [key, window, expires, key, previous_window])
             previous, current = cursor.fetchone()
@@ -221,6 +312,9 @@ class SharedRateMixin:
     num_requests: int
     duration: int
 
+    # While the database cannot count (it refuses writes), reads pass.
+    reads_pass_uncounted = True
+
     # The clock, as DRF's throttles have it: tests move it instead of sleeping.
     timer = staticmethod(time.time)
 
@@ -233,7 +327,17 @@ class SharedRateMixin:
         now = self.timer()
         window = int(now // self.duration) * self.duration
         elapsed = now - window
-        previous, current = hit(key, window, self.duration)
+        counted = hit(
+            key,
+            window,
+            self.duration,
+            must_count=not (
+                self.reads_pass_uncounted and request.method in SAFE_METHODS
+            ),
+        )
+        if counted is None:
+            return True
+        previous, current = counted
         weight = 1 - elapsed / self.duration
         # A little slack for floating point: a client that waited exactly
         # Retry-After lands on the limit, not a hair above it.
@@ -314,7 +418,10 @@ class ScopedRateThrottle(SharedRateMixin, throttling.ScopedRateThrottle):
 class SignInRateThrottle(ScopedRateThrottle):
     """Sign-in attempts per client address, whoever they claim to be: on the
     token sign-in and, through ``SignInThrottleMiddleware``, on every sign-in
-    form, with one counter per address for all of them."""
+    form, with one counter per address for all of them. An attempt that
+    cannot be counted is refused (a 503), never let through."""
+
+    reads_pass_uncounted = False
 
     def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str:
         return self.cache_format % {

@@ -16,8 +16,14 @@ from django.views.decorators.cache import never_cache
 from rest_framework.renderers import JSONRenderer
 
 from verifier.cache import cache_status
-from verifier.exceptions import api_exception_handler
+from verifier.exceptions import (
+    RETRY_AFTER,
+    api_exception_handler,
+    one_line,
+    unavailable_reason,
+)
 from verifier.exceptions import server_error as default_server_error
+from verifier.postgresql.errors import refuses_writes
 
 logger = logging.getLogger("verifier.db")
 
@@ -29,10 +35,6 @@ DATABASE_UNAVAILABLE = (
     psycopg.OperationalError,
     psycopg.InterfaceError,
 )
-
-# Seconds a client should wait before retrying: about how long PostgreSQL
-# takes to restart.
-RETRY_AFTER = "5"
 
 # /readyz gives up after this many milliseconds, far below the load
 # balancer's probe interval and the worker timeout.
@@ -47,16 +49,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The process can serve: the database answers ``SELECT 1`` in time.
+    """The process can serve: the database answers in time.
 
-    The body names each dependency's state as well, Redis's included, which
-    the app can do without (``verifier.cache``): a Redis outage shows here but
-    keeps the server in rotation.
+    The body names each dependency's state as well: Redis's, which the app can
+    do without (``verifier.cache``), and whether the database takes writes. A
+    Redis outage or a read-only database (a standby, a failover in progress)
+    shows here but keeps the server in rotation for reads; a balancer that
+    reads the body can send writes elsewhere.
     """
-    checks = {"database": _database_status(), "cache": cache_status()}
-    ready = checks["database"] == "ok"
+    database, writable = _database_status()
+    ready = database == "ok"
     response = JsonResponse(
-        {"status": "ok" if ready else "unavailable", **checks},
+        {
+            "status": "ok" if ready else "unavailable",
+            "database": database,
+            "writable": writable,
+            "cache": cache_status(),
+        },
         status=200 if ready else 503,
     )
     if not ready:
@@ -66,40 +75,49 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return response
 
 
-def _database_status() -> str:
+def _database_status() -> tuple[str, bool]:
+    """``("ok", writable)`` if the database answers, else
+    ``("unavailable", False)``. One round trip: a transaction is read-only on
+    a hot standby and under ``default_transaction_read_only``."""
     try:
         with transaction.atomic(), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(f"SET LOCAL statement_timeout = {READY_TIMEOUT_MS}")
-            cursor.execute("SELECT 1")
+            cursor.execute("SHOW transaction_read_only")
+            (read_only,) = cursor.fetchone()
     except DATABASE_UNAVAILABLE as error:
-        logger.warning("Not ready: the database is unavailable (%s)", _one_line(error))
+        logger.warning("Not ready: the database is unavailable (%s)", one_line(error))
         discard_broken_connections()
-        return "unavailable"
-    return "ok"
+        return "unavailable", False
+    return "ok", read_only != "on"
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """``handler500``: a database outage is a 503 to retry, anything else a 500.
+    """``handler500``: a database outage, or a write the database refuses
+    (read-only: a standby, a failover in progress), is a 503 to retry;
+    anything else a 500.
 
     Django calls this for any exception a view or a middleware let through
-    (session and user loading included), inside the ``except`` block, so the
-    exception is at hand. An outage is logged as one line naming the request
-    and the database's error (for pages with the traceback), in place of
-    Django's generic "Service Unavailable" line.
+    (session and user loading and saving included), inside the ``except``
+    block, so the exception is at hand. It is logged as one line naming the
+    request and the database's error (an outage's on a page with the
+    traceback), in place of Django's generic "Service Unavailable" line.
     """
     error = sys.exc_info()[1]
-    if not isinstance(error, DATABASE_UNAVAILABLE):
+    read_only = refuses_writes(error)
+    if not (read_only or isinstance(error, DATABASE_UNAVAILABLE)):
         return default_server_error(request)
-    discard_broken_connections()
+    if not read_only:
+        discard_broken_connections()
     if request.path.startswith("/api/"):
         response = api_unavailable(request, error)
     else:
         logger.error(
-            "Database unavailable on %s %s: %s",
+            "%s on %s %s: %s",
+            unavailable_reason(error),
             request.method,
             request.path,
-            _one_line(error),
-            exc_info=error,
+            one_line(error),
+            exc_info=None if read_only else error,
         )
         response = HttpResponse(
             loader.render_to_string("503.html", request=None),
@@ -113,7 +131,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def api_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
     """The API's JSON 503, shaped by the API's one exception handler."""
-    if not isinstance(error, DjangoOperationalError):
+    if not isinstance(error, DjangoOperationalError) and not refuses_writes(error):
         # The handler knows Django's OperationalError; a lost connection
         # (InterfaceError) or a bare psycopg error means the same to a client.
         wrapped = DjangoOperationalError(*error.args)
@@ -142,7 +160,3 @@ def discard_broken_connections() -> None:
         except DATABASE_UNAVAILABLE:
             # Closing a dead socket can fail too; forget it all the same.
             connection.connection = None
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
