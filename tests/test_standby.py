@@ -103,6 +103,6 @@ def test_a_standby_serves_reads_refuses_writes_and_writes_once_promoted(
     assert "Database refuses writes on POST /api/v1/claims/" in text
     # The throttle's switch, once per worker (2) each way, not per request.
     assert 1 <= text.count("throttles cannot count") <= 2
-    assert 1 <= text.count("takes writes again") <= 2
+    assert 1 <= text.count("The database takes writes again") <= 2
     assert "Traceback" not in text
     assert "Unhandled error" not in text
