@@ -27,11 +27,22 @@ starts gunicorn with ``gunicorn.conf.py`` and the production settings
    every worker uses Redis again within ``REDIS_RECHECK_SECONDS`` (5) of its
    return, no worker restarts, and each outage is a line or two per worker in
    the log, not one per request.
+F. Failover, on throwaway clusters of the run's own (``bench/clusters.py``: a
+   primary and a hot standby streaming from it synchronously; no
+   ``--cluster`` or ``--database-url`` needed). First a gunicorn on the
+   standby while it is one: reads 200, writes a proper 503, /readyz
+   ``"writable": false``. Then the mixed load for ``--duration`` seconds
+   against a gunicorn whose ``DATABASE_URL`` names the primary through a
+   forwarder standing for a DNS name; at a third of the run the primary is
+   stopped (``-m immediate``), the standby promoted and the name pointed at
+   it, and the app, never restarted, goes on: every acknowledged write is on
+   the new primary, once; every error is a proper 503; the seconds from the
+   primary's loss to the promotion and to the first acknowledged write.
 
 The cluster restarted is ``--cluster VERSION/NAME``; by default the one that
 serves the database URL's port (``pg_lsclusters``); scenario 4 restarts none,
 so ``--scenarios 4`` may run on a cluster others use (on a database of its
-own). Only backends of the
+own), and ``--scenarios F`` anywhere. Only backends of the
 scratch database with this run's ``application_name`` are terminated. It
 prints a summary with PASS/FAIL per point and exits non-zero on a failure.
 """
@@ -55,7 +66,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -64,6 +75,10 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import clusters  # noqa: E402 (the project is on the path now)
+
 PYTHON = sys.executable
 APPLICATION_NAME = "verifier-resilience"
 RECOVERY_LIMIT = 5.0  # seconds from the database's return to the app's
@@ -887,6 +902,174 @@ def redis_outages(
     )
 
 
+# --- scenario F ----------------------------------------------------------------
+
+
+class Indirection:
+    """A TCP forwarder standing for the database's DNS name: the app's
+    ``DATABASE_URL`` names it, and a failover points it at another server,
+    as a DNS record (or a floating address) would be switched."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(
+                    ("127.0.0.1", self.target), timeout=5
+                )
+            except OSError:
+                downstream.close()  # as a server that is not there
+                continue
+            upstream.settimeout(None)
+            with self.lock:
+                self.open += [downstream, upstream]
+            for source, sink in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(
+                    target=self._pump, args=(source, sink), daemon=True
+                ).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def point_at(self, target: int) -> None:
+        """New connections reach ``target``; the old ones are cut."""
+        self.target = target
+        with self.lock:
+            cut, self.open = self.open, []
+        for end in cut:
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+    def close(self) -> None:
+        self.listener.close()
+        self.point_at(self.target)
+
+
+def failover(checks: list[Check], directory: Path, duration: float) -> None:
+    print(
+        f"F. failover under load for {duration:.0f} s: the primary stopped "
+        "(-m immediate), the standby promoted, the database's name pointed at it"
+    )
+    with clusters.primary_and_standby() as (primary, standby):
+        url = primary.url("verifier_failover")
+        new_url = standby.url("verifier_failover")
+        port = free_port()
+        env = app_env(url, port)
+        print("  preparing the primary and its standby ...", flush=True)
+        token = prepare(url, env)
+        # Commits wait for the standby: an acknowledged write survives the
+        # loss of the primary (asynchronous replication may lose the last ones).
+        primary.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        primary.execute("SELECT pg_reload_conf()")
+        clusters.wait_for_replay(primary, standby)
+        slugs = published_slugs(url)
+
+        # F1: an app server on the standby while it is one.
+        standby_port = free_port()
+        with gunicorn(
+            app_env(new_url, standby_port), standby_port, directory / "gunicorn-f1.log"
+        ):
+            here = Run(port=standby_port, token=token, checks=checks)
+            anonymous, editor = Client(standby_port), Client(standby_port, token)
+            for who, path in (
+                (anonymous, "/"),
+                (anonymous, f"/claims/{slugs[0]}/"),
+                (anonymous, "/api/v1/claims/"),
+                (editor, f"/api/v1/claims/{slugs[0]}/"),
+            ):
+                kind = "api" if path.startswith("/api/") else "page"
+                record(here, kind, "GET", path, who.request("GET", path))
+            for body in ({"text": "Written on a standby."},) * 3:
+                answer = editor.request("POST", "/api/v1/claims/", body)
+                record(here, "write", "POST", "/api/v1/claims/", answer)
+            ready = json.loads(anonymous.request("GET", "/readyz")[2] or b"{}")
+        reads = [a for a in here.answers if a.method == "GET"]
+        writes = [a for a in here.answers if a.method == "POST"]
+        checks_f1 = (
+            all(a.status == 200 for a in reads)
+            and all(proper_503(a) for a in writes)
+            and ready.get("writable") is False
+        )
+        here.check(
+            "F1 an app server on a standby serves reads and refuses writes with 503s",
+            checks_f1,
+            f"{sum(a.status == 200 for a in reads)}/{len(reads)} reads 200, "
+            f"{sum(proper_503(a) for a in writes)}/{len(writes)} writes a proper "
+            f"503, /readyz {ready}",
+        )
+
+        # F2: the failover, under the mixed load.
+        name = Indirection(primary.port)
+        via = f"postgres://postgres@127.0.0.1:{name.port}/verifier_failover"
+        run = Run(port=port, token=token, checks=checks)
+        load = Load(run, prefix=f"Written across a failover {uuid.uuid4().hex[:8]}")
+        try:
+            with gunicorn(app_env(via, port), port, directory / "gunicorn-f2.log"):
+                began = time.monotonic()
+                load.start(slugs)
+                time.sleep(duration / 3)
+                down = time.monotonic()
+                primary.stop("immediate")
+                standby.promote()
+                promoted = time.monotonic()
+                name.point_at(standby.port)
+                switched = time.monotonic()
+                time.sleep(max(0.0, began + duration - time.monotonic()))
+                load.finish()
+                ready = json.loads(Client(port).request("GET", "/readyz")[2] or b"{}")
+        finally:
+            name.close()
+
+        check_writes(run, new_url, load, ("F2a", "F2b"))
+        errors = [a for a in run.answers if not 200 <= a.status < 300]
+        improper = [a for a in errors if not proper_503(a)]
+        first_write = next(
+            (
+                a.at
+                for a in run.answers
+                if a.kind == "write" and a.at > down and a.status < 300
+            ),
+            None,
+        )
+        run.check(
+            "F2c every error during the failover is a 503 (JSON + Retry-After under "
+            "/api/, a plain page elsewhere)",
+            not improper,
+            f"{len(run.answers)} requests, {len(errors)} errors, "
+            f"{len(improper)} not a proper 503"
+            + (f" (e.g. {improper[0]})" if improper else ""),
+        )
+        run.check(
+            "F2d writes resume on the promoted standby, without restarting the app",
+            first_write is not None and ready.get("writable") is True,
+            f"primary down -> standby promoted {promoted - down:.1f} s -> name "
+            f"switched {switched - down:.1f} s -> first acknowledged write "
+            f"{seconds(None if first_write is None else first_write - down)}; "
+            f"/readyz afterwards {ready}",
+        )
+
+
 # --- main ----------------------------------------------------------------------
 
 
@@ -927,9 +1110,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios",
         default="1234",
-        help="Which to run, e.g. 13 (default 1234).",
+        help="Which to run, e.g. 13 or F (default 1234).",
     )
     args = parser.parse_args(argv)
+    directory = Path(tempfile.mkdtemp(prefix="verifier-resilience-"))
+    checks: list[Check] = []
+    if set(args.scenarios) & set("1234"):
+        checks = on_one_database(args, directory)
+    if "F" in args.scenarios.upper():
+        failover(checks, directory, args.duration)
+
+    passed = all(check.passed for check in checks)
+    print()
+    print(f"Summary ({'PASS' if passed else 'FAIL'}):")
+    for check in checks:
+        print(f"  [{'PASS' if check.passed else 'FAIL'}] {check.label}: {check.detail}")
+    return 0 if passed else 1
+
+
+def on_one_database(args: argparse.Namespace, directory: Path) -> list[Check]:
+    """Scenarios 1 to 4, on the scratch database ``--database-url``."""
     url = args.database_url
     # Only scenario 2 restarts a cluster.
     cluster = args.cluster or (default_cluster(url) if "2" in args.scenarios else "-")
@@ -937,7 +1137,6 @@ def main(argv: list[str] | None = None) -> int:
     env = app_env(url, port)
     print(f"Preparing {database_name(url)} on cluster {cluster} ...", flush=True)
     run = Run(port=port, token=prepare(url, env))
-    directory = Path(tempfile.mkdtemp(prefix="verifier-resilience-"))
     log = directory / "gunicorn.log"
     steps: dict[str, Callable[[subprocess.Popen], None]] = {
         "1": lambda _: concurrent_updates(run, url, args.clients, args.updates),
@@ -954,14 +1153,9 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         for step in args.scenarios:
-            steps[step](master)
-
-    passed = all(check.passed for check in run.checks)
-    print()
-    print(f"Summary ({'PASS' if passed else 'FAIL'}):")
-    for check in run.checks:
-        print(f"  [{'PASS' if check.passed else 'FAIL'}] {check.label}: {check.detail}")
-    return 0 if passed else 1
+            if step in steps:
+                steps[step](master)
+    return run.checks
 
 
 if __name__ == "__main__":
