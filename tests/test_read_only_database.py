@@ -295,3 +295,12 @@ def test_each_refused_write_is_one_error_line_and_the_throttle_one_warning(
     ]
     assert "500" not in statuses
     assert page.status_code == 503
+
+
+@pytest.mark.sqlite
+def test_readiness_on_the_quickstart_database_says_it_takes_writes(client):
+    """SQLite has no ``transaction_read_only``: its file takes writes."""
+    ready = client.get("/readyz")
+
+    assert ready.status_code == 200
+    assert ready.json()["writable"] is True

@@ -79,8 +79,13 @@ def _database_status() -> tuple[str, bool]:
     """``("ok", writable)`` if the database answers, else
     ``("unavailable", False)``. One round trip: a transaction is read-only on
     a hot standby and under ``default_transaction_read_only``."""
+    connection = connections[DEFAULT_DB_ALIAS]
     try:
-        with transaction.atomic(), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                # SQLite, the quickstart's database: a file, always writable.
+                cursor.execute("SELECT 1")
+                return "ok", True
             cursor.execute(f"SET LOCAL statement_timeout = {READY_TIMEOUT_MS}")
             cursor.execute("SHOW transaction_read_only")
             (read_only,) = cursor.fetchone()
