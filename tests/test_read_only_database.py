@@ -20,6 +20,7 @@ import verifier.throttling
 from claims.models import Claim
 from tests.claims.test_admin import change_url, claim_form
 from tests.factories import PASSWORD, PublishedClaimFactory
+from tests.test_redis_down import redis_server, use_redis  # noqa: F401 (fixtures)
 from verifier.postgresql.errors import refuses_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -304,3 +305,31 @@ def test_readiness_on_the_quickstart_database_says_it_takes_writes(client):
 
     assert ready.status_code == 200
     assert ready.json()["writable"] is True
+
+
+def test_with_redis_counting_sign_ins_are_still_refused(
+    read_only,
+    api,
+    use_redis,  # noqa: F811 (the fixture imported above)
+    redis_server,  # noqa: F811
+    editor,
+):
+    """Redis counts the attempts, but no failure could be recorded against the
+    account: neither a right nor a wrong password gets an answer but a 503."""
+    use_redis(redis_server.url)
+    read_only.begin()
+
+    wrong = api.post(
+        "/api/v1/auth/login/",
+        {"username": "editor", "password": "guess"},
+        format="json",
+    )
+    right = api.post(
+        "/api/v1/auth/login/",
+        {"username": "editor", "password": PASSWORD},
+        format="json",
+    )
+
+    assert redis_server.counters()
+    assert_refused(wrong)
+    assert_refused(right)
