@@ -333,3 +333,17 @@ def test_with_redis_counting_sign_ins_are_still_refused(
     assert redis_server.counters()
     assert_refused(wrong)
     assert_refused(right)
+
+
+def test_a_session_the_database_cannot_change_is_a_503(read_only, client, editor):
+    """Signing out deletes the session row: refused, the reader is told to
+    retry, and stays signed in."""
+    client.force_login(editor)
+    read_only.begin()
+
+    response = client.post("/admin/logout/")
+    read_only.end()
+
+    assert response.status_code == 503
+    assert b"Briefly unavailable" in response.content
+    assert client.get("/admin/").status_code == 200
