@@ -77,8 +77,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 def _database_status() -> tuple[str, bool]:
     """``("ok", writable)`` if the database answers, else
-    ``("unavailable", False)``. One round trip: a transaction is read-only on
-    a hot standby and under ``default_transaction_read_only``."""
+    ``("unavailable", False)``. ``SHOW transaction_read_only`` is the probe
+    itself: answering proves the database is there, and a transaction is
+    read-only on a hot standby and under ``default_transaction_read_only``."""
     connection = connections[DEFAULT_DB_ALIAS]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
