@@ -15,8 +15,9 @@ size limit and the sign-in lockout.
 
 Domain errors keep their meaning: a broken rule is a 400 with a message per
 field, a role that may not act a 403, a stale copy of a claim a 412. Database
-conflicts are a 409, an unavailable database a 503, and anything unforeseen a
-logged 500 rather than an HTML page.
+conflicts are a 409, an unavailable database a 503, and so is a write a
+read-only database refuses (a standby, a failover in progress); anything
+unforeseen a logged 500 rather than an HTML page.
 """
 
 from __future__ import annotations
