@@ -160,6 +160,12 @@ def test_a_write_is_seen_by_its_writer_and_not_yet_by_the_lagging_replica(site):
             f"/api/v1/claims/{slug}/", headers={"If-None-Match": new_etag}
         )
         assert conditional.status_code == 304
+        # the same for a list page and a claim page, whose ETags are made of
+        # what they show
+        for path in ("/api/v1/claims/", f"/claims/{slug}/"):
+            held = pinned.get(path).headers["ETag"]
+            again = anonymous.get(path, headers={"If-None-Match": held})
+            assert again.status_code == 304, path
         # while a reader with nothing to show for it reads the lagging replica
         assert anonymous.get(f"/api/v1/claims/{slug}/").json()["text"] == old_text
         assert NEW_TEXT not in anonymous.get(f"/claims/{slug}/").text

@@ -157,6 +157,10 @@ class ReplicaMiddleware:
             if request.method not in SAFE_METHODS:
                 self._pin(response)
             return response
+        # What the request held before it was served: an answer again starts
+        # from there, with nothing the replica's answer left on it (a
+        # validator read once per request, the user).
+        fresh = dict(request.__dict__)
         with _reading(Reads(allowed=True)) as reads:
             response = self.get_response(request)
         assert reads is not None  # noqa: S101
@@ -166,13 +170,17 @@ class ReplicaMiddleware:
             # The replica failed: the primary answers, and the next requests
             # leave the replica alone for a while.
             _mark_down(reads.replica)
-            return self._again_from_primary(request)
+            return self._again_from_primary(request, fresh)
         if _conditional(request) and response.status_code == 200:
             # The replica may be behind the version the client holds.
-            return self._again_from_primary(request)
+            return self._again_from_primary(request, fresh)
         return response
 
-    def _again_from_primary(self, request: HttpRequest) -> HttpResponse:
+    def _again_from_primary(
+        self, request: HttpRequest, fresh: dict[str, Any]
+    ) -> HttpResponse:
+        request.__dict__.clear()
+        request.__dict__.update(fresh)
         with _reading(Reads(allowed=False)):
             return self.get_response(request)
 
