@@ -95,10 +95,10 @@ def reading_from() -> str:
 
 
 @contextmanager
-def _reading(reads: Reads | None) -> Iterator[Reads | None]:
+def _reading(reads: Reads) -> Iterator[None]:
     token = _reads.set(reads)
     try:
-        yield reads
+        yield
     finally:
         _reads.reset(token)
 
@@ -161,9 +161,9 @@ class ReplicaMiddleware:
         # from there, with nothing the replica's answer left on it (a
         # validator read once per request, the user).
         fresh = dict(request.__dict__)
-        with _reading(Reads(allowed=True)) as reads:
+        reads = Reads(allowed=True)
+        with _reading(reads):
             response = self.get_response(request)
-        assert reads is not None  # noqa: S101
         if reads.replica is None:
             return response
         if response.status_code == 503 and connections[reads.replica].errors_occurred:
