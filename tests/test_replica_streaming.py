@@ -8,7 +8,8 @@ Replay on the standby is paused while a claim changes, so the replica is
 certainly behind: an anonymous reader then sees the old text (the replica
 answered), while the writer, the admin and a client pinned by its own write
 see the new one, and a client holding the new ``ETag`` never gets the old
-version back.
+version back. No request is ever answered with a 5xx, and nothing is logged
+with a traceback.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ class Site:
         self.primary = primary
         self.standby = standby
         self.base = f"http://127.0.0.1:{port}"
-        self.statuses: list[int] = []
 
     def session(self, token: str | None = None) -> requests.Session:
         session = requests.Session()
@@ -47,7 +47,8 @@ class Site:
 
         def request(method: str, url: str, **kwargs) -> requests.Response:
             response = original(method, self.base + url, timeout=30, **kwargs)
-            self.statuses.append(response.status_code)
+            # Whatever a test asks, the server never answers with a 5xx.
+            assert response.status_code < 500, (method, url, response.status_code)
             return response
 
         session.request = request  # type: ignore[method-assign]
@@ -103,7 +104,7 @@ def site() -> Iterator[Site]:
             standby.execute("SELECT pg_wal_replay_resume()")
             process.terminate()
             _, log = process.communicate(timeout=30)
-            site.log = log.decode()
+    assert "Traceback" not in log.decode()
 
 
 def a_claim(site: Site) -> dict:
@@ -208,8 +209,3 @@ def test_the_admin_reads_the_primary(site):
         assert text in listing.text
     finally:
         site.standby.execute("SELECT pg_wal_replay_resume()")
-
-
-def test_no_request_was_a_server_error(site):
-    assert site.statuses
-    assert [status for status in site.statuses if status >= 500] == []
