@@ -312,12 +312,8 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "—"
 
 
-def report(scenarios: Sequence[Scenario]) -> None:
-    by_name = {s.name: s for s in scenarios}
-
-    def median(name: str) -> float:
-        return statistics.median(by_name[name].rates)
-
+def table(scenarios: Sequence[Scenario]) -> None:
+    """Requests/s (median and spread), p99 and errors of each scenario."""
     print(
         f"\n{'scenario':<26} {'req/s':>9} {'min–max':>17} {'p99 ms':>8} {'errors':>7}"
     )
@@ -328,6 +324,15 @@ def report(scenarios: Sequence[Scenario]) -> None:
             f"{s.name:<26} {statistics.median(s.rates):9.0f} {spread:>17} "
             f"{p99:8.1f} {s.errors:7d}"
         )
+
+
+def report(scenarios: Sequence[Scenario]) -> None:
+    by_name = {s.name: s for s in scenarios}
+
+    def median(name: str) -> float:
+        return statistics.median(by_name[name].rates)
+
+    table(scenarios)
     goals = [
         (
             "1. list: ours / floor (goal ≥ 0.5)",
@@ -405,6 +410,112 @@ def report(scenarios: Sequence[Scenario]) -> None:
         print(f"{label:<48} {ratio(a, b):>8}")
 
 
+def interleave(
+    binary: str,
+    servers: dict[str, Server],
+    scenarios: Sequence[Scenario],
+    *,
+    rounds: int,
+    duration: int,
+    connections: int,
+) -> None:
+    """Each scenario once per round, in a rotated order, so drift of a noisy
+    machine spreads over all of them."""
+    for round_number in range(rounds):
+        shift = round_number % len(scenarios)
+        for scenario in [*scenarios[shift:], *scenarios[:shift]]:
+            rate, p99, errors = wrk(
+                binary,
+                servers[scenario.server].url + scenario.path,
+                duration,
+                connections,
+                scenario.headers,
+            )
+            scenario.rates.append(rate)
+            scenario.p99.append(p99)
+            scenario.errors += errors
+        print(f"round {round_number + 1}/{rounds} done", file=sys.stderr)
+
+
+def replica_run(args: argparse.Namespace, binary: str) -> None:
+    """Anonymous reads from the primary alone beside the same reads with a
+    streaming replica: a throwaway primary with ``--claims`` generated claims
+    and a hot standby of it (bench/clusters.py), two app servers on them."""
+    from bench import clusters
+
+    if reason := clusters.available():
+        raise SystemExit(f"--replica needs throwaway clusters: {reason}")
+    with clusters.primary_and_standby() as (primary, standby):
+        primary.execute("CREATE DATABASE verifier")
+        print(f"Generating {args.claims} claims on the primary ...", file=sys.stderr)
+        subprocess.run(  # noqa: S603
+            [PYTHON, str(ROOT / "bench" / "generate.py"), str(args.claims)],
+            env={**os.environ, "DATABASE_URL": primary.url("verifier")},
+            check=True,
+        )
+        clusters.wait_for_replay(primary, standby, timeout=300)
+        env = server_env(primary.url("verifier"))
+        env.pop("DATABASE_REPLICA_URL", None)
+        servers = {
+            "primary": Server("primary alone", "verifier.wsgi", free_port(), env),
+            "replica": Server(
+                "with a replica",
+                "verifier.wsgi",
+                free_port(),
+                {**env, "DATABASE_REPLICA_URL": standby.url("verifier")},
+            ),
+        }
+        slug = pick_claim(primary.url("verifier"))
+        paths = {
+            "list": "/api/v1/claims/",
+            "detail": f"/api/v1/claims/{slug}/",
+            "page": f"/claims/{slug}/",
+            "index": "/",
+        }
+        scenarios = [
+            Scenario(f"{what}: {server.name}", key, path)
+            for what, path in paths.items()
+            for key, server in servers.items()
+        ]
+        with running(list(servers.values())):
+            for scenario in scenarios:
+                url = servers[scenario.server].url + scenario.path
+                if (status := fetch(url)[0]) != 200:
+                    raise SystemExit(f"{scenario.name}: {url} answered {status}")
+            before = standby.execute(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = 'verifier'"
+            )[0][0]
+            interleave(
+                binary,
+                servers,
+                scenarios,
+                rounds=args.rounds,
+                duration=args.duration,
+                connections=args.connections,
+            )
+            time.sleep(1)  # the standby's statistics are flushed each second
+            after = standby.execute(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = 'verifier'"
+            )[0][0]
+    print(
+        f"{args.claims:,} claims; {args.rounds} interleaved rounds of "
+        f"{args.duration:g} s per scenario; wrk -t1 -c{args.connections}; "
+        f"{os.cpu_count()} cores; the primary, the standby and both servers on "
+        "this machine"
+    )
+    table(scenarios)
+    print()
+    by_name = {s.name: statistics.median(s.rates) for s in scenarios}
+    for what in paths:
+        with_replica = by_name[f"{what}: with a replica"]
+        alone = by_name[f"{what}: primary alone"]
+        label = f"{what}: with a replica / primary alone"
+        print(f"{label:<48} {ratio(with_replica, alone):>8}")
+    print(f"{'transactions the standby served':<48} {after - before:>8,}")
+    if any(s.errors for s in scenarios):
+        raise SystemExit("Some requests failed.")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -435,6 +546,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="CI: a fresh 100-claim database, 2 rounds of 1 s",
     )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="anonymous reads (list, detail, page, index) from the primary "
+        "alone beside the same with a streaming replica, on throwaway clusters",
+    )
+    parser.add_argument(
+        "--claims", type=int, default=1000, help="claims generated for --replica"
+    )
     args = parser.parse_args(argv)
     # Stopped with SIGTERM, still stop the servers (the ``finally`` in running).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -453,6 +573,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         env=server_env(database_url),
         check=True,
     )
+    if args.replica:
+        replica_run(args, binary)
+        return
     if args.scale or args.smoke:
         from bench import scale
 
@@ -492,20 +615,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     with running(list(servers.values())):
         scenarios = scenarios_for(servers, slug)
         check(servers, scenarios)
-        for round_number in range(args.rounds):
-            shift = round_number % len(scenarios)
-            for scenario in scenarios[shift:] + scenarios[:shift]:
-                rate, p99, errors = wrk(
-                    binary,
-                    servers[scenario.server].url + scenario.path,
-                    args.duration,
-                    args.connections,
-                    scenario.headers,
-                )
-                scenario.rates.append(rate)
-                scenario.p99.append(p99)
-                scenario.errors += errors
-            print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+        interleave(
+            binary,
+            servers,
+            scenarios,
+            rounds=args.rounds,
+            duration=args.duration,
+            connections=args.connections,
+        )
     print(
         f"{total:,} claims; {args.rounds} interleaved rounds of {args.duration:g} s "
         f"per scenario; wrk -t1 -c{args.connections}; {os.cpu_count()} cores"

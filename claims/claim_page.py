@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, models, router
 
 from claims.models import (
     Claim,
@@ -118,7 +118,8 @@ def instance(model: type[M], row: dict[str, Any]) -> M:
         None if (value := row[field.column]) is None else field.to_python(value)
         for field in fields
     ]
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
+    names = [field.attname for field in fields]
+    return model.from_db(router.db_for_read(model), names, values)
 
 
 def relate(obj: models.Model, name: str, value: models.Model | None) -> None:
@@ -147,7 +148,7 @@ def published_claim_for_page(slug: str) -> Claim | None:
     """The published claim ``slug`` with all its page shows, in one query."""
     if connection.vendor != "postgresql":
         return Claim.objects.published().for_page().filter(slug=slug).first()
-    row = execute_prepared("verifier_claim_page", "text", _PAGE_SQL, slug)
+    row = execute_prepared("verifier_claim_page", "text", _PAGE_SQL, slug, reads=Claim)
     if row is None:
         return None
     data = json.loads(row[0], parse_float=Decimal)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
@@ -132,9 +132,11 @@ def last_change(request: HttpRequest) -> datetime.datetime | None:
     """
     if not hasattr(request, "_last_change"):
         if connection.vendor == "postgresql":
-            value = execute_prepared("verifier_last_change", "", _last_change_sql())[0]
+            value = execute_prepared(
+                "verifier_last_change", "", _last_change_sql(), reads=Claim
+            )[0]
         else:
-            with connection.cursor() as cursor:
+            with connections[router.db_for_read(Claim)].cursor() as cursor:
                 cursor.execute(_last_change_sql())
                 value = cursor.fetchone()[0]
         if isinstance(value, str):  # SQLite returns text

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -82,7 +82,7 @@ class PlaceQuerySet(PublicQuerySet):
     def subtree_ids(self, root: Place | int) -> list[int]:
         """The place and every place inside it, at any depth, in one query."""
         table = self.model._meta.db_table
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             # UNION (not UNION ALL) ends the walk even on a corrupt cycle.
             cursor.execute(
                 f"""

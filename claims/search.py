@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, Value, When
 
 # Rank the newest matches only: ranking every row that holds a common word
@@ -32,7 +32,7 @@ def matching_ids(
     # surrogate); nothing stored contains them.
     text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
     if connection.vendor == "postgresql":
-        return _search_ids(text, published_only=published_only, limit=limit)
+        return _search_ids(claims.db, text, published_only=published_only, limit=limit)
     elif not text.strip():
         # As on PostgreSQL, where a query of no words matches nothing.
         return []
@@ -122,8 +122,10 @@ def _exact_statement(
 _SEARCH_OPERATORS = re.compile(r'"|(^|\s)-\S|\sor\s', re.IGNORECASE)
 
 
-def _search_ids(text: str, *, published_only: bool, limit: int) -> list[int]:
-    with connection.cursor() as cursor:
+def _search_ids(
+    using: str, text: str, *, published_only: bool, limit: int
+) -> list[int]:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             *_exact_statement(text, published_only=published_only, limit=limit)
         )

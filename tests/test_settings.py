@@ -163,3 +163,63 @@ def test_database_connections_are_health_checked_and_reused():
     assert database["ENGINE"] == "verifier.postgresql"
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["CONN_MAX_AGE"] > 0
+
+
+SHOW_DATABASES = (
+    "import json; from django.conf import settings; print(json.dumps({"
+    "'databases': settings.DATABASES, 'routers': settings.DATABASE_ROUTERS, "
+    "'middleware': settings.MIDDLEWARE, "
+    "'pin': settings.DATABASE_REPLICA_PIN_SECONDS}, default=str))"
+)
+
+
+def show_databases(**env: str) -> dict:
+    import json
+
+    result = manage("shell", "-c", SHOW_DATABASES, DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_each_replica_is_built_like_the_primary_and_mirrors_it_in_tests():
+    shown = show_databases(
+        DATABASE_URL="postgres://app@db-primary:5432/verifier",
+        DATABASE_REPLICA_URL=(
+            "postgres://app@db-replica-1:5432/verifier, "
+            "postgres://app@db-replica-2:5433/verifier"
+        ),
+        DATABASE_CONNECT_TIMEOUT="3",
+        DATABASE_STATEMENT_TIMEOUT="20000",
+        DATABASE_REPLICA_PIN_SECONDS="4",
+    )
+
+    databases = shown["databases"]
+    assert list(databases) == ["default", "replica1", "replica2"]
+    assert [databases[alias]["HOST"] for alias in databases] == [
+        "db-primary",
+        "db-replica-1",
+        "db-replica-2",
+    ]
+    for alias in ("replica1", "replica2"):
+        replica = databases[alias]
+        assert replica["ENGINE"] == databases["default"]["ENGINE"]
+        assert replica["ENGINE"] == "verifier.postgresql"
+        assert replica["OPTIONS"] == databases["default"]["OPTIONS"]
+        assert replica["OPTIONS"]["connect_timeout"] == 3
+        assert replica["CONN_HEALTH_CHECKS"] is True
+        assert replica["TEST"]["MIRROR"] == "default"
+    assert shown["routers"] == ["verifier.routers.ReplicaRouter"]
+    assert "verifier.routers.ReplicaMiddleware" in shown["middleware"]
+    assert shown["pin"] == 4
+
+
+def test_without_replicas_there_is_no_router():
+    shown = show_databases(
+        DATABASE_URL="postgres://app@db-primary:5432/verifier",
+        DATABASE_REPLICA_URL="",
+    )
+
+    assert list(shown["databases"]) == ["default"]
+    assert shown["routers"] == []
+    assert "verifier.routers.ReplicaMiddleware" not in shown["middleware"]
+    assert shown["pin"] == 10

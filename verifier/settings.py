@@ -155,28 +155,52 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL in production and tests; a SQLite file is the zero-setup default.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+
+def database(url: str) -> dict:
+    """One entry of ``DATABASES`` for ``url``: the primary and each replica
+    alike, with the app's PostgreSQL options."""
+    entry = dj_database_url.parse(
+        url,
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
+    if entry["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check that sends nothing to a server
+        # that has not hung up (verifier/postgresql/base.py).
+        entry["ENGINE"] = "verifier.postgresql"
+        # An unreachable server fails a request within seconds (a 503 to
+        # retry), well before gunicorn's 30 s worker timeout would kill it.
+        options = entry.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+        # Milliseconds; gunicorn.conf.py sets 20 s for the web server, below
+        # its worker timeout. Unset (0) for management commands such as migrate.
+        if statement_timeout := env_int("DATABASE_STATEMENT_TIMEOUT", 0):
+            options["options"] = (
+                f"{options.get('options', '')} -c statement_timeout={statement_timeout}"
+            ).strip()
+    return entry
+
+
+# PostgreSQL in production and tests; a SQLite file is the zero-setup default.
+DATABASES = {
+    "default": database(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with a health check that sends nothing to a server
-    # that has not hung up (verifier/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "verifier.postgresql"
-    # An unreachable server fails a request within seconds (a 503 to retry),
-    # well before gunicorn's 30 s worker timeout would kill the worker.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
-    # Milliseconds; gunicorn.conf.py sets 20 s for the web server, below its
-    # worker timeout. Unset (0) for management commands such as migrate.
-    if statement_timeout := env_int("DATABASE_STATEMENT_TIMEOUT", 0):
-        options["options"] = (
-            f"{options.get('options', '')} -c statement_timeout={statement_timeout}"
-        ).strip()
+# Streaming replicas for the reads of anonymous readers (verifier/routers.py):
+# replica1, replica2, … In tests each is the test database itself.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URL", []), start=1):
+    DATABASES[f"replica{number}"] = {
+        **database(url),
+        "TEST": {"MIRROR": "default"},
+    }
+# After a client's write, its reads go to the primary for this long (a
+# cookie), so that it sees its own write on a replica that lags.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["verifier.routers.ReplicaRouter"]
+    # Second, inside the request log: it decides where the request reads.
+    MIDDLEWARE.insert(1, "verifier.routers.ReplicaMiddleware")
 # The API's and the pages' hottest statements are prepared once per database
 # session (verifier/postgresql/prepared.py). Off behind a transaction-pooling
 # proxy (PgBouncer in transaction mode), which shares sessions between clients.

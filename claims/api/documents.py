@@ -190,7 +190,7 @@ _STATEMENTS = {
 def _execute(name: str, *params: object) -> tuple | None:
     """Run the prepared statement ``name``; the first row of its answer."""
     types, sql = _STATEMENTS[name]
-    return execute_prepared(name, types, sql, *params)
+    return execute_prepared(name, types, sql, *params, reads=Claim)
 
 
 def claim_list_json(claims: Sequence[Claim]) -> orjson.Fragment | list:
@@ -214,7 +214,7 @@ def first_page_versions(
         return None
     types, sql = _STATEMENTS["verifier_claim_first_page"]
     return fetch_prepared(
-        "verifier_claim_first_page", types, sql, sees_drafts(user), size
+        "verifier_claim_first_page", types, sql, sees_drafts(user), size, reads=Claim
     )
 
 

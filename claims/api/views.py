@@ -309,6 +309,10 @@ class ClaimViewSet(
     )
     def export(self, request: Request) -> StreamingHttpResponse:
         claims = self.filter_queryset(Claim.objects.visible_to(request.user))
+        # Streamed after the view returns: read where this request reads (an
+        # anonymous client's export from a replica), in one statement, so
+        # one snapshot.
+        claims = claims.using(claims.db)
         renderer = request.accepted_renderer
         chunks = csv_chunks if renderer.format == "csv" else jsonl_chunks
         response = StreamingHttpResponse(

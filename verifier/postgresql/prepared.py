@@ -17,24 +17,31 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
+from django.db.models import Model
 
 # The names prepared on each session (a psycopg connection), forgotten with it.
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
-def execute_prepared(name: str, types: str, sql: str, *params: object) -> tuple | None:
+def execute_prepared(
+    name: str, types: str, sql: str, *params: object, reads: type[Model]
+) -> tuple | None:
     """Run ``sql`` (``$1``… placeholders of ``types``), prepared as ``name`` on
     the connection's first use; the first row of its answer. PostgreSQL only.
 
+    The statement reads ``reads`` (chiefly): it runs on the database the
+    routers send that model's reads to, a replica's for an anonymous reader.
     ``sql`` must be built from constants, never from input.
     """
-    return _run(name, types, sql, params, lambda cursor: cursor.fetchone())
+    return _run(name, types, sql, params, reads, lambda cursor: cursor.fetchone())
 
 
-def fetch_prepared(name: str, types: str, sql: str, *params: object) -> list[tuple]:
+def fetch_prepared(
+    name: str, types: str, sql: str, *params: object, reads: type[Model]
+) -> list[tuple]:
     """``execute_prepared``, returning every row of the answer."""
-    return _run(name, types, sql, params, lambda cursor: cursor.fetchall())
+    return _run(name, types, sql, params, reads, lambda cursor: cursor.fetchall())
 
 
 def _run(
@@ -42,8 +49,10 @@ def _run(
     types: str,
     sql: str,
     params: tuple[object, ...],
+    reads: type[Model],
     fetch: Callable[[Any], Any],
 ) -> Any:
+    connection = connections[router.db_for_read(reads)]
     if not settings.DATABASE_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             cursor.execute(_with_named_parameters(sql), _named(params))
