@@ -36,12 +36,11 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from rest_framework import throttling
 from rest_framework.request import Request
@@ -168,7 +167,9 @@ def hit(
         if not refuses_writes(error):
             raise
         _refusals.refused(error)
-        if must_count:
+        if must_count or connection.in_atomic_block:
+            # Inside a transaction the refused statement has aborted it: the
+            # request cannot go on, and its refusal is answered with a 503.
             raise
         return None
     _refusals.counted()
@@ -178,9 +179,7 @@ def hit(
 def _database_hit(key: str, window: int, duration: int) -> tuple[int, int]:
     previous_window = window - duration
     expires = window + 2 * duration
-    # In a transaction, a refused statement must not abort the rest of it.
-    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with savepoint, connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_POSTGRES_HIT, [key, window, expires, key, previous_window])
             previous, current = cursor.fetchone()
