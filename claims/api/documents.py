@@ -5,10 +5,9 @@ shows (event, places, statements with their sources and documents, evidence,
 links) and writes the same JSON as ``ClaimSerializer`` /
 ``ClaimDetailSerializer``. The view passes the text through to the client
 (``orjson.Fragment``) without parsing it. Other databases (the SQLite
-quickstart) get the same JSON from rows, built in Python
-(``claim_list_data``).
+quickstart) get the serializers' own answer.
 
-``tests/claims/test_api_list_rows.py`` holds the two equal.
+``tests/claims/test_api_list_rows.py`` holds the SQL equal to the serializers.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from django.db import connection
 from claims.models import Claim, Status, sees_drafts
 from verifier.postgresql.prepared import execute_prepared, fetch_prepared
 
-from .serializers import claim_detail_data, claim_list_data
+from .serializers import ClaimDetailSerializer, ClaimSerializer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -194,13 +193,11 @@ def _execute(name: str, *params: object) -> tuple | None:
 
 
 def claim_list_json(claims: Sequence[Claim]) -> orjson.Fragment | list:
-    """The JSON of ``ClaimSerializer(claims, many=True)``, in one query.
-
-    Elsewhere than on PostgreSQL, ``claims`` need their event selected.
-    """
-    if connection.vendor != "postgresql":
-        return claim_list_data(claims)
+    """The JSON of ``ClaimSerializer(claims, many=True)``, in one query."""
     ids = [claim.pk for claim in claims]
+    if connection.vendor != "postgresql":
+        found = Claim.objects.filter(pk__in=ids).with_attribution().in_bulk()
+        return ClaimSerializer([found[pk] for pk in ids], many=True).data
     return orjson.Fragment(_execute("verifier_claim_list", ids)[0])
 
 
@@ -243,9 +240,9 @@ def claim_detail_json(
     """
     drafts = sees_drafts(user)
     if connection.vendor != "postgresql":
-        visible = Claim.objects.visible_to(user).select_related("event")
+        visible = Claim.objects.visible_to(user).with_attribution().with_links(user)
         claim = visible.filter(**{_key(key): key}).first()
-        return claim and (claim, claim_detail_data(claim, user))
+        return claim and (claim, ClaimDetailSerializer(claim).data)
     row = _execute(f"verifier_claim_detail_by_{_key(key)}", key, drafts)
     if row is None:
         return None
