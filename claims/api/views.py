@@ -44,14 +44,14 @@ from claims.models import (
 )
 from verifier.conditional import (
     ConcurrencyControlled,
-    VersionedWritesMixin,
     etag_in,
     expected_version,
     page_etag,
 )
-from verifier.idempotency.replay import IdempotentCreateMixin, idempotent
+from verifier.idempotency.replay import idempotent
 from verifier.parameters import QueryParametersMixin
-from verifier.rest import SlugOrIdLookupMixin, VisibleToMixin
+from verifier.rest import SlugOrIdLookupMixin
+from verifier.viewsets import ReferenceViewSet
 
 from .documents import (
     claim_detail_json,
@@ -99,14 +99,7 @@ AS_OF = OpenApiParameter(
 )
 
 
-class PlaceViewSet(
-    VisibleToMixin,
-    QueryParametersMixin,
-    SlugOrIdLookupMixin,
-    IdempotentCreateMixin,
-    VersionedWritesMixin,
-    viewsets.ModelViewSet,
-):
+class PlaceViewSet(SlugOrIdLookupMixin, ReferenceViewSet):
     """Where claims are about: a hierarchy (village ⊂ region ⊂ country)."""
 
     queryset = Place.objects.select_related("parent")
@@ -116,14 +109,7 @@ class PlaceViewSet(
     ordering = ["name"]
 
 
-class EventViewSet(
-    VisibleToMixin,
-    QueryParametersMixin,
-    SlugOrIdLookupMixin,
-    IdempotentCreateMixin,
-    VersionedWritesMixin,
-    viewsets.ModelViewSet,
-):
+class EventViewSet(SlugOrIdLookupMixin, ReferenceViewSet):
     """What a group of claims is about."""
 
     queryset = Event.objects.prefetch_related("places")

@@ -1,23 +1,12 @@
-from rest_framework import viewsets
-
 from sources.models import Document, Source
-from verifier.conditional import VersionedWritesMixin
-from verifier.idempotency.replay import IdempotentCreateMixin
-from verifier.parameters import QueryParametersMixin
-from verifier.rest import SlugOrIdLookupMixin, VisibleToMixin
+from verifier.rest import SlugOrIdLookupMixin
+from verifier.viewsets import ReferenceViewSet
 
 from .filters import DocumentFilter, SourceFilter
 from .serializers import DocumentSerializer, SourceSerializer
 
 
-class SourceViewSet(
-    VisibleToMixin,
-    QueryParametersMixin,
-    SlugOrIdLookupMixin,
-    IdempotentCreateMixin,
-    VersionedWritesMixin,
-    viewsets.ModelViewSet,
-):
+class SourceViewSet(SlugOrIdLookupMixin, ReferenceViewSet):
     """Who makes or carries claims, with their Admiralty grade (A–F)."""
 
     queryset = Source.objects.all()
@@ -27,13 +16,7 @@ class SourceViewSet(
     ordering = ["name"]
 
 
-class DocumentViewSet(
-    VisibleToMixin,
-    QueryParametersMixin,
-    IdempotentCreateMixin,
-    VersionedWritesMixin,
-    viewsets.ModelViewSet,
-):
+class DocumentViewSet(ReferenceViewSet):
     """Artefacts in which something was said or shown."""
 
     queryset = Document.objects.select_related("publisher")
