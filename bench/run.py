@@ -414,13 +414,12 @@ def interleave(
     binary: str,
     servers: dict[str, Server],
     scenarios: Sequence[Scenario],
-    *,
-    rounds: int,
-    duration: int,
-    connections: int,
+    args: argparse.Namespace,
 ) -> None:
-    """Each scenario once per round, in a rotated order, so drift of a noisy
-    machine spreads over all of them."""
+    """Each scenario once per round (``args.rounds`` of ``args.duration``
+    seconds, ``args.connections`` clients), in a rotated order, so drift of a
+    noisy machine spreads over all of them."""
+    rounds, duration, connections = args.rounds, args.duration, args.connections
     for round_number in range(rounds):
         shift = round_number % len(scenarios)
         for scenario in [*scenarios[shift:], *scenarios[:shift]]:
@@ -485,14 +484,7 @@ def replica_run(args: argparse.Namespace, binary: str) -> None:
             before = standby.execute(
                 "SELECT xact_commit FROM pg_stat_database WHERE datname = 'verifier'"
             )[0][0]
-            interleave(
-                binary,
-                servers,
-                scenarios,
-                rounds=args.rounds,
-                duration=args.duration,
-                connections=args.connections,
-            )
+            interleave(binary, servers, scenarios, args)
             time.sleep(1)  # the standby's statistics are flushed each second
             after = standby.execute(
                 "SELECT xact_commit FROM pg_stat_database WHERE datname = 'verifier'"
@@ -615,14 +607,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with running(list(servers.values())):
         scenarios = scenarios_for(servers, slug)
         check(servers, scenarios)
-        interleave(
-            binary,
-            servers,
-            scenarios,
-            rounds=args.rounds,
-            duration=args.duration,
-            connections=args.connections,
-        )
+        interleave(binary, servers, scenarios, args)
     print(
         f"{total:,} claims; {args.rounds} interleaved rounds of {args.duration:g} s "
         f"per scenario; wrk -t1 -c{args.connections}; {os.cpu_count()} cores"

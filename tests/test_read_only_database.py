@@ -85,6 +85,18 @@ def assert_refused(response) -> None:
     assert body["detail"]
 
 
+def sign_in_wrong_then_right(api):
+    """The editor signs in to the API with a wrong password, then the right one."""
+    return [
+        api.post(
+            "/api/v1/auth/login/",
+            {"username": "editor", "password": password},
+            format="json",
+        )
+        for password in ("guess", PASSWORD)
+    ]
+
+
 def test_refuses_writes_knows_a_read_only_transaction_from_other_errors(read_only):
     claim = PublishedClaimFactory()
     read_only.begin()
@@ -204,16 +216,7 @@ def test_an_admin_save_is_the_unavailable_page_and_changes_nothing(
 def test_sign_ins_are_refused_not_let_through_uncounted(read_only, api, client, editor):
     read_only.begin()
 
-    wrong = api.post(
-        "/api/v1/auth/login/",
-        {"username": "editor", "password": "guess"},
-        format="json",
-    )
-    right = api.post(
-        "/api/v1/auth/login/",
-        {"username": "editor", "password": PASSWORD},
-        format="json",
-    )
+    wrong, right = sign_in_wrong_then_right(api)
     form = client.post(
         "/admin/login/?next=/admin/", {"username": "editor", "password": PASSWORD}
     )
@@ -319,16 +322,7 @@ def test_with_redis_counting_sign_ins_are_still_refused(
     use_redis(redis_server.url)
     read_only.begin()
 
-    wrong = api.post(
-        "/api/v1/auth/login/",
-        {"username": "editor", "password": "guess"},
-        format="json",
-    )
-    right = api.post(
-        "/api/v1/auth/login/",
-        {"username": "editor", "password": PASSWORD},
-        format="json",
-    )
+    wrong, right = sign_in_wrong_then_right(api)
 
     assert redis_server.counters()
     assert_refused(wrong)
