@@ -32,7 +32,6 @@ from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
-    DecimalField,
     F,
     Func,
     JSONField,
@@ -46,6 +45,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Expression, OrderBy
+from django.db.models.functions import Cast
+from django.utils.functional import Promise
 from psycopg import sql as psycopg_sql
 from rest_framework import ISO_8601, serializers
 
@@ -214,11 +215,12 @@ def ordering(model: type[Model]) -> list[OrderBy]:
     return result
 
 
-def choice_case(column: str, values: dict[Any, Any]) -> Case:
-    """``values[column]`` for each of the column's values; null for others."""
+def choice_case(column: str, values: dict[Any, Any], default: Any = None) -> Case:
+    """``values[column]`` for each of the column's values; ``default`` (an
+    expression) for others, else null."""
     return Case(
         *(When(**{column: key}, then=Value(value)) for key, value in values.items()),
-        default=Value(None),
+        default=Value(None) if default is None else default,
     )
 
 
@@ -251,15 +253,29 @@ def relative(prefix: str, expression: Any) -> Any:
 
 _DISPLAY = re.compile(r"^get_(\w+)_display$")
 
-# Fields whose representation is the column's value as JSON writes it.
-_PLAIN = (
-    serializers.CharField,
-    serializers.IntegerField,
-    serializers.FloatField,
-    serializers.BooleanField,
-    serializers.ChoiceField,
-    serializers.JSONField,
-)
+_TEXT = {"CharField", "TextField", "SlugField", "URLField", "EmailField"}
+_INTEGER = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+}
+
+# Fields whose representation is the column's value as JSON writes it, and
+# the columns (Django's internal types) that holds for.
+_PLAIN = {
+    serializers.ChoiceField: _TEXT | _INTEGER,
+    serializers.CharField: _TEXT,
+    serializers.IntegerField: _INTEGER,
+    serializers.FloatField: {"FloatField"},
+    serializers.BooleanField: {"BooleanField"},
+    serializers.JSONField: {"JSONField"},
+}
 
 
 @functools.cache
@@ -272,6 +288,11 @@ def object_of(serializer: serializers.ModelSerializer, prefix: str) -> Func:
     """The JSON object of ``serializer`` for the object at ``prefix``."""
     model = serializer.Meta.model
     name = type(serializer).__name__
+    if not _drf_own(serializer):
+        raise ShapeError(
+            f"{name} writes its own to_representation(), which the database "
+            "cannot follow."
+        )
     return JSONBuildObject(
         **{
             key: _field(field, model, prefix, f"{name}.{key}")
@@ -286,8 +307,19 @@ def _field(
 ) -> Any:
     if hasattr(field, "expression"):
         return field.expression(prefix)
+    if not _drf_own(field):
+        raise ShapeError(
+            f"{where}: {type(field).__name__} writes its own to_representation(); "
+            "give it an expression(prefix) that writes the same."
+        )
     if isinstance(field, serializers.ListSerializer):
-        return _many(field, model, prefix, where)
+        if not isinstance(field.child, serializers.ModelSerializer):
+            raise ShapeError(f"{where}: only a list of a ModelSerializer is supported.")
+        return _many(field.source, object_of(field.child, ""), model, prefix, where)
+    if isinstance(field, serializers.ManyRelatedField):
+        if type(field.child_relation) is not serializers.PrimaryKeyRelatedField:
+            raise ShapeError(f"{where}: only a list of primary keys is supported.")
+        return _many(field.source, F("pk"), model, prefix, where)
     if isinstance(field, serializers.ModelSerializer):
         return _one(field, model, prefix, where)
     source = field.source
@@ -295,10 +327,15 @@ def _field(
     if display and isinstance(field, serializers.CharField):
         column = _model_field(model, display.group(1), where)
         if column.choices:
+            if any(isinstance(label, Promise) for _, label in column.flatchoices):
+                raise ShapeError(
+                    f"{where}: the labels of {model.__name__}.{column.name} are "
+                    "translated, and the database writes one language."
+                )
             labels = {value: str(label) for value, label in column.flatchoices}
-            case = choice_case(join(prefix, column.name), labels)
-            case.default = F(join(prefix, column.name))
-            return case
+            path = join(prefix, column.name)
+            # get_FOO_display() shows a value outside the choices as it is.
+            return choice_case(path, labels, default=F(path))
     if isinstance(field, serializers.SerializerMethodField):
         raise ShapeError(
             f"{where}: a SerializerMethodField has no expression; give the field a "
@@ -319,10 +356,14 @@ def _field(
         _check_format(field, where)
         return F(path)
     if isinstance(field, serializers.DecimalField):
-        return _decimal(field, path, where)
-    if isinstance(field, serializers.PrimaryKeyRelatedField) and column.many_to_one:
-        return F(path)
-    if isinstance(field, _PLAIN) and not column.is_relation:
+        return _decimal(field, column, path, where)
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if column.many_to_one and field.pk_field is None:
+            return F(path)
+    elif any(
+        isinstance(field, kind) and column.get_internal_type() in columns
+        for kind, columns in _PLAIN.items()
+    ):
         return F(path)
     raise ShapeError(
         f"{where}: {type(field).__name__} on {model.__name__}.{source} cannot be "
@@ -361,25 +402,26 @@ def _check_format(field: serializers.Field, where: str) -> None:
         raise ShapeError(f"{where}: moments are written in UTC by the database.")
 
 
-def _decimal(field: serializers.DecimalField, path: str, where: str) -> Any:
-    if field.localize or field.normalize_output or field.decimal_places is None:
-        raise ShapeError(f"{where}: only a plain DecimalField is supported.")
-    rounded = Func(
-        F(path),
-        Value(field.decimal_places),
-        function="round",
-        output_field=DecimalField(),
-    )
-    coerce = field.coerce_to_string
+def _decimal(
+    field: serializers.DecimalField, column: Any, path: str, where: str
+) -> Any:
+    """A decimal column of the serializer's places, which it never rounds."""
+    if (
+        field.localize
+        or field.normalize_output
+        or field.decimal_places != column.decimal_places
+    ):
+        raise ShapeError(
+            f"{where}: only a DecimalField of the column's own decimal places is "
+            "written by the database."
+        )
+    coerce = getattr(field, "coerce_to_string", None)
     if coerce is None:
         from rest_framework.settings import api_settings
 
         coerce = api_settings.COERCE_DECIMAL_TO_STRING
-    if coerce:
-        return Func(
-            rounded, template="(%(expressions)s)::text", output_field=TextField()
-        )
-    return rounded
+    # The column holds exactly its decimal places: its text is DRF's string.
+    return Cast(F(path), TextField()) if coerce else F(path)
 
 
 def _computed(attribute: ComputedProperty, prefix: str) -> Any:
@@ -419,21 +461,20 @@ def _one(
     return value
 
 
-def _many(
-    field: serializers.ListSerializer, model: type[Model], prefix: str, where: str
-) -> Any:
-    """An array of nested objects on a reverse foreign key or many-to-many."""
-    child = field.child
-    if not isinstance(child, serializers.ModelSerializer):
-        raise ShapeError(f"{where}: only a list of a ModelSerializer is supported.")
-    relation = _model_field(model, field.source, where)
+def _many(source: str, value: Any, model: type[Model], prefix: str, where: str) -> Any:
+    """The array of ``value`` over a reverse foreign key or a many-to-many."""
+    relation = _model_field(model, source, where)
     if not (relation.one_to_many or relation.many_to_many):
-        raise ShapeError(f"{where}: {field.source} is not a to-many relation.")
-    related = relation.related_model
-    rows = related._default_manager.filter(
+        raise ShapeError(f"{where}: {source} is not a to-many relation.")
+    rows = relation.related_model._default_manager.filter(
         **{relation.remote_field.name: OuterRef(join(prefix, "pk"))}
     )
-    return array_of(rows, object_of(child, ""))
+    return array_of(rows, value)
+
+
+def _drf_own(field: serializers.Field) -> bool:
+    """``field`` writes its value with DRF's own ``to_representation``."""
+    return type(field).to_representation.__module__.startswith("rest_framework.")
 
 
 # Prepared statements ---------------------------------------------------------
