@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import orjson
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BigIntegerField, F, Q, TextField
+from django.db.models import BigIntegerField, F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from claims.models import Claim, Visibility, sees_drafts
@@ -48,13 +48,19 @@ def _list_query() -> tuple[str, str]:
     return prepared(claims.values_list("pk", _LIST_JSON), ["ids"])
 
 
-def _detail_query(key: str) -> tuple[str, str]:
-    """The claim with the given id or slug, if the reader may see it: its id,
-    version and JSON."""
+def _named(key: str) -> QuerySet[Claim]:
+    """The claim with the given id or slug, if the reader may see it."""
     given = Parameter("key", _KEYS[key])
-    claims = Claim.objects.filter(_VISIBLE, **{key: given}).order_by()
+    return Claim.objects.filter(_VISIBLE, **{key: given}).order_by()
+
+
+def _version_query(key: str) -> tuple[str, str]:
+    return prepared(_named(key).values_list("pk", "version"), ["key", "sees_drafts"])
+
+
+def _detail_query(key: str) -> tuple[str, str]:
     return prepared(
-        claims.values_list("pk", "version", _DETAIL_JSON), ["key", "sees_drafts"]
+        _named(key).values_list("pk", "version", _DETAIL_JSON), ["key", "sees_drafts"]
     )
 
 
@@ -64,20 +70,13 @@ def _detail_query(key: str) -> tuple[str, str]:
 _QUERIES = {
     "verifier_claim_list": _list_query,
     **{
-        f"verifier_claim_detail_by_{key}": functools.partial(_detail_query, key)
+        f"verifier_claim_{kind}_by_{key}": functools.partial(query, key)
         for key in _KEYS
+        for kind, query in (("version", _version_query), ("detail", _detail_query))
     },
 }
 
 _STATEMENTS = {
-    **{
-        f"verifier_claim_version_by_{key}": (
-            f"{kind}, boolean",
-            f"SELECT id, version FROM claims_claim WHERE {key} = $1 "  # noqa: S608
-            "AND ($2 OR visibility = 'published')",
-        )
-        for key, kind in _KEYS.items()
-    },
     # The list's default page (no parameters): the keys its ETag is made of,
     # in the order and visibility of ClaimViewSet's page query.
     "verifier_claim_first_page": (

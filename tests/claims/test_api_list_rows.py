@@ -77,6 +77,7 @@ def every_part(world):
     return bare
 
 
+@pytest.mark.sqlite
 def test_the_list_is_the_serializers_json_for_every_kind_of_part(api, every_part):
     response = api().get("/api/v1/claims/")
 
@@ -86,6 +87,7 @@ def test_the_list_is_the_serializers_json_for_every_kind_of_part(api, every_part
     assert len(response.json()["results"]) == 3
 
 
+@pytest.mark.sqlite
 def test_the_detail_is_the_serializers_json_for_every_kind_of_part(
     api, every_part, editor
 ):
@@ -107,6 +109,7 @@ def test_the_detail_is_the_serializers_json_for_every_kind_of_part(
         assert list(response.json()) == [*ClaimDetailSerializer.Meta.fields]
 
 
+@pytest.mark.sqlite
 def test_the_json_keeps_the_odd_values_as_the_serializer_writes_them(api, every_part):
     body = api().get(f"/api/v1/claims/{every_part.slug}/").json()
 
