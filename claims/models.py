@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from sources.models import Document, Source
+from verifier.json_shape import computed
 from verifier.models import CountingQuerySet, is_staff
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
@@ -411,7 +412,10 @@ class Statement(models.Model):
     def __str__(self) -> str:
         return f"{self.source} {self.get_stance_display().lower()} on {self.stated_on}"
 
-    @property
+    @computed(
+        F("document__publisher"),
+        when=Q(document__publisher__isnull=False) & ~Q(document__publisher=F("source")),
+    )
     def relayed_by(self) -> Source | None:
         """The publisher that carried the statement, when it is not the source."""
         if self.document and self.document.publisher_id not in (None, self.source_id):

@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from verifier.encoders import UnicodeJSONEncoder
+from verifier.json_shape import computed
 from verifier.models import Versioned, is_staff
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
@@ -172,7 +174,7 @@ class Source(Versioned):
         # app still imports nothing from there.
         return reverse("claims:source", kwargs={"slug": self.slug})
 
-    @property
+    @computed(Concat("name", Value(" ("), "reliability", Value(")")))
     def label(self) -> str:
         """How a statement shows its source: ``ISW (B)``."""
         return f"{self.name} ({self.reliability})"

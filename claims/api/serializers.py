@@ -8,8 +8,19 @@ here: they change through their own actions, which call the services.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,6 +33,7 @@ from claims.models import (
     Statement,
     Status,
     StatusChange,
+    Visibility,
     coarse,
     sees_drafts,
     sees_exact_coordinates,
@@ -29,11 +41,16 @@ from claims.models import (
 from sources.api.serializers import DocumentBriefSerializer, SourceBriefSerializer
 from sources.models import Document, Source
 from verifier.fields import ClockTimeField, SlugOrIdRelatedField, UniqueListField
+from verifier.json_shape import (
+    JSONBuildObject,
+    Parameter,
+    array_of,
+    choice_case,
+    join,
+    object_of,
+)
 from verifier.models import MAX_ID
 from verifier.rest import CleanModelSerializer, SlugFromMixin, permitted_change
-
-if TYPE_CHECKING:
-    pass
 
 
 class PlaceBriefSerializer(serializers.ModelSerializer):
@@ -201,11 +218,81 @@ class ClaimLinkInClaimSerializer(serializers.Serializer):
     claim = ClaimBriefSerializer()
 
 
+def _link(id: Any, kind: Any, direction: Any, claim: Any) -> dict[str, Any]:
+    """A link as its claim shows it: values, or the expressions writing them."""
+    return {"id": id, "kind": kind, "direction": direction, "claim": claim}
+
+
+# Whether the reader sees drafts, given when the claim's statement runs.
+SEES_DRAFTS = Parameter("sees_drafts", "boolean", output_field=BooleanField())
+
+
+@extend_schema_field(ClaimLinkInClaimSerializer(many=True))
+class ClaimLinksField(serializers.Field):
+    """The claims linked to a claim: outgoing, then incoming, each in the order
+    the links were made; only claims the reader may see, as
+    ``Claim.objects.with_links`` loads them."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, claim: Claim) -> list[dict[str, Any]]:
+        links = [
+            _link(link.id, link.kind, "outgoing", link.to_claim)
+            for link in claim.links_out.all()
+        ] + [
+            _link(link.id, link.kind, "incoming", link.from_claim)
+            for link in claim.links_in.all()
+        ]
+        return ClaimLinkInClaimSerializer(links, many=True).data
+
+    def expression(self, prefix: str) -> Func:
+        def side(own: str, other: str, direction: str) -> Subquery:
+            links = ClaimLink.objects.filter(
+                SEES_DRAFTS | Q(**{f"{other}__visibility": Visibility.PUBLISHED}),
+                **{own: OuterRef(join(prefix, "pk"))},
+            )
+            members = _link(
+                F("id"),
+                F("kind"),
+                Value(direction),
+                object_of(ClaimBriefSerializer(), other),
+            )
+            fields = ClaimLinkInClaimSerializer().fields
+            value = JSONBuildObject(**{name: members[name] for name in fields})
+            return array_of(links, value, sql_array=True)
+
+        return Func(
+            side("from_claim", "to_claim", "outgoing"),
+            side("to_claim", "from_claim", "incoming"),
+            template="array_to_json(%(expressions)s)",
+            arg_joiner=" || ",
+            output_field=JSONField(),
+        )
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5, "nullable": True})
+class RatingValueField(serializers.ReadOnlyField):
+    """The ClaimReview ``ratingValue`` of the claim's status
+    (``Status.rating_value``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="status", **kwargs)
+
+    def to_representation(self, status: str) -> int | None:
+        return Status(status).rating_value
+
+    def expression(self, prefix: str) -> Case:
+        return choice_case(
+            join(prefix, "status"), {s.value: s.rating_value for s in Status}
+        )
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim with who asserts and who denies it and the evidence."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    rating_value = serializers.SerializerMethodField(
+    rating_value = RatingValueField(
         help_text="ClaimReview ratingValue, 1 (false) to 5 (confirmed); null when "
         "the status is not a rating."
     )
@@ -235,42 +322,15 @@ class ClaimSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True}
-    )
-    def get_rating_value(self, claim: Claim) -> int | None:
-        return Status(claim.status).rating_value
-
 
 class ClaimDetailSerializer(ClaimSerializer):
     """One claim, also with the claims linked to it."""
 
-    links = serializers.SerializerMethodField()
+    links = ClaimLinksField()
 
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "links"]
         read_only_fields = fields
-
-    @extend_schema_field(ClaimLinkInClaimSerializer(many=True))
-    def get_links(self, claim: Claim) -> list[dict[str, Any]]:
-        links = [
-            {
-                "id": link.id,
-                "kind": link.kind,
-                "direction": "outgoing",
-                "claim": link.to_claim,
-            }
-            for link in claim.links_out.all()
-        ] + [
-            {
-                "id": link.id,
-                "kind": link.kind,
-                "direction": "incoming",
-                "claim": link.from_claim,
-            }
-            for link in claim.links_in.all()
-        ]
-        return ClaimLinkInClaimSerializer(links, many=True).data
 
 
 class ClaimWriteSerializer(serializers.Serializer):
@@ -415,7 +475,3 @@ class ClaimHistorySerializer(serializers.Serializer):
     changes = StatusChangeSerializer(
         many=True, help_text="The timeline up to that moment, oldest first."
     )
-
-
-# The claim list, built from rows ------------------------------------------
-#
