@@ -221,6 +221,11 @@ class Claim(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # What an editor writes, in the order forms show it: the admin's form, the
+    # API's writes and ``services.create_claim`` / ``update_claim`` take these.
+    # Status and visibility change through their own actions.
+    EDITABLE = ("text", "slug", "event", "places")
+
     objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[places])
 

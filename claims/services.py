@@ -14,7 +14,7 @@ claim's version. A broken rule raises and writes nothing:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,11 +29,9 @@ from verifier.slugs import unique_slug
 from .models import (
     Claim,
     ClaimLink,
-    Event,
     Evidence,
     EvidenceStance,
     LinkKind,
-    Place,
     Stance,
     Statement,
     Status,
@@ -113,17 +111,8 @@ def _bump(
     locked.version += 1
     locked.updated_at = timezone.now()
     _save(locked, by, update_fields=["version", "updated_at", *fields])
-    for name in (
-        "text",
-        "slug",
-        "event_id",
-        "status",
-        "visibility",
-        "published_at",
-        "version",
-        "updated_at",
-    ):
-        setattr(caller, name, getattr(locked, name))
+    for field in Claim._meta.concrete_fields:
+        setattr(caller, field.attname, getattr(locked, field.attname))
 
 
 def _require_reviewer_while_final(claim: Claim, by: User, what: str) -> None:
@@ -149,35 +138,58 @@ def _check_moment(at: datetime.datetime | None) -> datetime.datetime:
     return at
 
 
+def _editable(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields``, checked to be ones an editor writes (``Claim.EDITABLE``),
+    with the text trimmed."""
+    unknown = set(fields) - set(Claim.EDITABLE)
+    if unknown:
+        raise TypeError(f"Not an editable field of a claim: {sorted(unknown)}.")
+    if "text" in fields:
+        fields["text"] = fields["text"].strip()
+    return fields
+
+
+def _differs(claim: Claim, name: str, value: Any) -> bool:
+    """Whether writing ``value`` to the field ``name`` would change ``claim``."""
+    field = Claim._meta.get_field(name)
+    if field.many_to_many:
+        current = set(getattr(claim, name).values_list("pk", flat=True))
+        return {item.pk for item in value} != current
+    if field.is_relation:
+        return getattr(value, "pk", None) != getattr(claim, field.attname)
+    return value != getattr(claim, name)
+
+
+def _assign(claim: Claim, fields: dict[str, Any]) -> dict[str, Any]:
+    """Set ``fields`` on ``claim``; the many-to-many ones, to set once it is
+    saved, are handed back."""
+    related = {}
+    for name, value in fields.items():
+        if Claim._meta.get_field(name).many_to_many:
+            related[name] = list(value)
+        else:
+            setattr(claim, name, value)
+    return related
+
+
 @transaction.atomic
 def create_claim(
-    *,
-    text: str,
-    by: User,
-    slug: str = "",
-    event: Event | None = None,
-    places: Iterable[Place] = (),
-    at: datetime.datetime | None = None,
+    *, by: User, at: datetime.datetime | None = None, **fields: Any
 ) -> Claim:
-    """Create a draft claim in the ``unverified`` status."""
+    """Create a draft claim in the ``unverified`` status from its editable
+    fields (``Claim.EDITABLE``; the slug is made from the text when empty)."""
     _require(by, "claims.add_claim", "Your role cannot create claims.")
     moment = _check_moment(at)
-    text = text.strip()
-    claim = Claim(
-        text=text,
-        slug=slug or unique_slug(text, model=Claim),
-        event=event,
-        created_at=moment,
-        updated_at=moment,
-    )
+    fields = _editable(fields)
+    claim = Claim(created_at=moment, updated_at=moment)
+    related = _assign(claim, fields)
+    claim.slug = claim.slug or unique_slug(claim.text, model=Claim)
     claim.full_clean()
     _save(claim, by)
-    if places:
-        claim.places.set(places)
+    for name, value in related.items():
+        if value:
+            getattr(claim, name).set(value)
     return claim
-
-
-_UNSET: Any = object()
 
 
 @transaction.atomic
@@ -186,13 +198,11 @@ def update_claim(
     *,
     by: User,
     expected_version: int | None = None,
-    text: str = _UNSET,
-    slug: str = _UNSET,
-    event: Event | None = _UNSET,
-    places: Iterable[Place] = _UNSET,
     rationale: str = "",
+    **fields: Any,
 ) -> Claim:
-    """Edit a claim's wording, event or places. The slug is fixed once published.
+    """Edit a claim's editable fields (``Claim.EDITABLE``: wording, slug,
+    event, places …). The slug is fixed once published.
 
     An edit that changes nothing writes nothing: no new version. A new
     wording of a published claim is a correction on its timeline, with
@@ -200,36 +210,27 @@ def update_claim(
     final, only reviewers may reword the claim.
     """
     _require(by, "claims.change_claim", "Your role cannot edit claims.")
+    fields = _editable(fields)
     locked = _lock(claim, expected_version)
     _audit_as(locked, by)
-    fields = []
-    old_text = locked.text
-    if text is not _UNSET and text.strip() != old_text:
-        _require_reviewer_while_final(locked, by, "the wording of a claim")
-        locked.text = text.strip()
-        fields.append("text")
-    if slug is not _UNSET and slug != locked.slug:
-        if locked.is_published:
-            raise ValidationError(
-                {"slug": "A published claim keeps its address; its slug cannot change."}
-            )
-        locked.slug = slug
-        fields.append("slug")
-    if event is not _UNSET and getattr(event, "pk", None) != locked.event_id:
-        locked.event = event
-        fields.append("event")
-    if places is not _UNSET:
-        places = list(places)
-    places_change = places is not _UNSET and {place.pk for place in places} != set(
-        locked.places.values_list("pk", flat=True)
-    )
-    if not fields and not places_change:
+    changes = {
+        name: value for name, value in fields.items() if _differs(locked, name, value)
+    }
+    if not changes:
         # Nothing changes: no new version, no history row, the same ETag.
         return claim
+    if "text" in changes:
+        _require_reviewer_while_final(locked, by, "the wording of a claim")
+    if "slug" in changes and locked.is_published:
+        raise ValidationError(
+            {"slug": "A published claim keeps its address; its slug cannot change."}
+        )
+    old_text = locked.text
+    related = _assign(locked, changes)
     locked.full_clean()
-    if places_change:
-        locked.places.set(places)
-    if "text" in fields and locked.is_published:
+    for name, value in related.items():
+        getattr(locked, name).set(value)
+    if "text" in changes and locked.is_published:
         StatusChange.objects.create(
             claim=locked,
             old_status=locked.status,
@@ -241,7 +242,7 @@ def update_claim(
             changed_by=by,
             changed_at=timezone.now(),
         )
-    _bump(locked, by, caller=claim, fields=fields)
+    _bump(locked, by, caller=claim, fields=[n for n in changes if n not in related])
     return claim
 
 

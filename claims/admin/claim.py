@@ -85,7 +85,7 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
         "linked_from",
     ]
     fieldsets = [
-        (None, {"fields": ["text", "slug", "event", "places", "loaded_version"]}),
+        (None, {"fields": [*Claim.EDITABLE, "loaded_version"]}),
         ("Verdict", {"fields": [("status_badge", "visibility_badge", "published_at")]}),
         ("Record", {"fields": [("version", "created_at", "updated_at")]}),
         ("Linked from other claims", {"fields": ["linked_from"]}),
@@ -178,24 +178,17 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
     def save_model(
         self, request: HttpRequest, obj: Claim, form: ModelForm, change: bool
     ) -> None:
-        data = form.cleaned_data
-        fields = {
-            "text": data["text"],
-            "event": data["event"],
-            "places": data["places"],
-        }
+        fields = {name: form.cleaned_data[name] for name in Claim.EDITABLE}
         if change:
-            if data["slug"]:
-                fields["slug"] = data["slug"]
+            if not fields["slug"]:
+                del fields["slug"]  # left empty: the address stays
             if form.has_changed():
                 # The form checked the page's version against this one.
                 services.update_claim(
                     obj, by=request.user, expected_version=obj.version, **fields
                 )
         else:
-            created = services.create_claim(
-                by=request.user, slug=data["slug"], **fields
-            )
+            created = services.create_claim(by=request.user, **fields)
             for name in ("pk", "slug", "version", "created_at", "updated_at"):
                 setattr(obj, name, getattr(created, name))
             obj._state.adding = False

@@ -19,7 +19,7 @@ class ClaimForm(ModelForm):
 
     class Meta:
         model = Claim
-        fields = ["text", "slug", "event", "places"]
+        fields = Claim.EDITABLE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -333,7 +333,10 @@ class ClaimDetailSerializer(ClaimSerializer):
         read_only_fields = fields
 
 
-class ClaimWriteSerializer(serializers.Serializer):
+class ClaimWriteSerializer(serializers.ModelSerializer):
+    """What a client writes: the claim's editable fields (``Claim.EDITABLE``),
+    checked here and saved by the services."""
+
     text = serializers.CharField(max_length=5000)
     slug = serializers.SlugField(
         max_length=200,
@@ -346,6 +349,12 @@ class ClaimWriteSerializer(serializers.Serializer):
     places = SlugOrIdRelatedField(
         queryset=Place.objects.all(), many=True, required=False
     )
+
+    class Meta:
+        model = Claim
+        fields = Claim.EDITABLE
+        # The services check the slug's uniqueness, with the claim's lock.
+        validators: list = []
 
 
 class StatementSerializer(serializers.ModelSerializer):
