@@ -33,6 +33,7 @@ from .models import (
     sees_exact_coordinates,
 )
 from .page_cache import public_page
+from .page_versions import claim_version
 
 PAGE_SIZE = 20
 # A place page lists this many claims and links to the filtered list for more.
@@ -153,7 +154,7 @@ def related(claim: Claim) -> list[tuple[str, Claim, str]]:
     ]
 
 
-@public_page
+@public_page(validator=claim_version)
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     raw = request.GET.get("as_of", "")
     as_of = None
