@@ -175,14 +175,23 @@ def _link_changed(instance: ClaimLink, using: str, **kwargs: Any) -> None:
 
 
 @receiver(post_save, sender=Source)
-@receiver(post_delete, sender=Source)
 @receiver(post_save, sender=Event)
-@receiver(post_delete, sender=Event)
 @receiver(post_save, sender=Place)
+def _reference_saved(
+    instance: Source | Event | Place, created: bool, using: str, **kwargs: Any
+) -> None:
+    # A new one shows nowhere until a claim that is published is about it
+    # (that claim's change counts then), unless made public reference data.
+    # Whether an edited one was public before is not known after the edit
+    # (``is_reference`` unset): any edit counts.
+    if not created or getattr(instance, "is_reference", False):
+        reference_changed(using=using)
+
+
+@receiver(post_delete, sender=Source)
+@receiver(post_delete, sender=Event)
 @receiver(post_delete, sender=Place)
-def _reference_saved(using: str, **kwargs: Any) -> None:
-    # Whether one was public before the change is not known after it
-    # (``is_reference`` unset): any change counts.
+def _reference_deleted(using: str, **kwargs: Any) -> None:
     reference_changed(using=using)
 
 
