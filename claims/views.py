@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from sources.models import Source
 
-from .claim_page import published_claim_for_page
 from .claim_review import absolute, claim_review, json_ld, safe_url
 from .forms import ClaimFilterForm, cursor, parse_as_of
 from .models import (
@@ -163,7 +162,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             as_of = parse_as_of(raw)
         except ValueError as error:
             return bad_request(request, str(error))
-    claim = published_claim_for_page(slug)
+    claim = Claim.objects.published().for_page().filter(slug=slug).first()
     if claim is None:
         raise Http404("No claim matches the given query.")
     return render(
