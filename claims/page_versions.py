@@ -30,7 +30,8 @@ The counters:
 
 Only what the public may see counts: a claim never published shows nowhere,
 so nothing done to it or its parts bumps anything (``_once_published``); a
-document counts once a claim that is or was published cites it. A counter
+document or an event counts once a claim that is or was published cites it,
+a new source or place once it is public reference data. A counter
 that was never written reads as 0, so rows written in bulk around the models
 (``bench/generate.py``) need nothing.
 
@@ -175,10 +176,9 @@ def _link_changed(instance: ClaimLink, using: str, **kwargs: Any) -> None:
 
 
 @receiver(post_save, sender=Source)
-@receiver(post_save, sender=Event)
 @receiver(post_save, sender=Place)
 def _reference_saved(
-    instance: Source | Event | Place, created: bool, using: str, **kwargs: Any
+    instance: Source | Place, created: bool, using: str, **kwargs: Any
 ) -> None:
     # A new one shows nowhere until a claim that is published is about it
     # (that claim's change counts then), unless made public reference data.
@@ -189,10 +189,19 @@ def _reference_saved(
 
 
 @receiver(post_delete, sender=Source)
-@receiver(post_delete, sender=Event)
 @receiver(post_delete, sender=Place)
 def _reference_deleted(using: str, **kwargs: Any) -> None:
     reference_changed(using=using)
+
+
+@receiver(post_save, sender=Event)
+@receiver(post_delete, sender=Event)
+def _event_changed(instance: Event, using: str, **kwargs: Any) -> None:
+    # An event shows only through the claims about it that are or were
+    # published (a claim holds on to its event: one in use is not deleted).
+    claims = Claim._base_manager.using(using)
+    if claims.filter(event=instance.pk, published_at__isnull=False).exists():
+        reference_changed(using=using)
 
 
 @receiver(post_save, sender=Document)
@@ -216,8 +225,10 @@ def _relation_changed(instance: Model, action: str, using: str, **kwargs: Any) -
         claims_changed([instance.pk], using=using)
     elif isinstance(instance, (StatusChange, Evidence)):
         claims_changed([instance.claim_id], using=using)
+    elif isinstance(instance, Event):
+        _event_changed(instance, using)
     else:
-        # An event's places, or a place's claims changed from the place.
+        # A place's claims or events, changed from the place.
         reference_changed(using=using)
 
 

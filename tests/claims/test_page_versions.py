@@ -368,3 +368,12 @@ def test_the_index_is_rendered_again_when_a_draft_is_published(client, index, re
     again = read(client, "/", if_none_match=index["ETag"])
     assert again.status_code == 200
     assert "Schools reopen on Monday." in again.content.decode()
+
+
+def test_its_event_retitled_through_the_api_shows(client, page, api, editor):
+    path = f"/api/v1/events/{page.event.slug}/"
+
+    response = api(editor).patch(path, {"title": "Strike on the bridge"}, format="json")
+
+    assert response.status_code == 200
+    assert_rendered_again(client, page, "Strike on the bridge")
