@@ -595,3 +595,18 @@ class ClaimLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_claim} {self.kind} {self.to_claim}"
+
+
+class PageVersion(models.Model):
+    """How many times something public pages show has changed, by name.
+
+    A counter written in the transaction of the change it counts, so a new
+    value becomes visible exactly when the change does; ``claims.page_versions``
+    says which changes count where, and reads them as the pages' validators.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    counter = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.counter}"

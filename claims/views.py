@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from sources.models import Source
 
-from .claim_page import published_claim_for_page
 from .claim_review import absolute, claim_review, json_ld, safe_url
 from .forms import ClaimFilterForm, cursor, parse_as_of
 from .models import (
@@ -33,6 +32,7 @@ from .models import (
     sees_exact_coordinates,
 )
 from .page_cache import public_page
+from .page_versions import claim_version
 
 PAGE_SIZE = 20
 # A place page lists this many claims and links to the filtered list for more.
@@ -153,7 +153,7 @@ def related(claim: Claim) -> list[tuple[str, Claim, str]]:
     ]
 
 
-@public_page
+@public_page(validator=claim_version)
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     raw = request.GET.get("as_of", "")
     as_of = None
@@ -162,7 +162,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             as_of = parse_as_of(raw)
         except ValueError as error:
             return bad_request(request, str(error))
-    claim = published_claim_for_page(slug)
+    claim = Claim.objects.published().for_page().filter(slug=slug).first()
     if claim is None:
         raise Http404("No claim matches the given query.")
     return render(

@@ -54,8 +54,8 @@ def test_each_session_prepares_the_statements_it_runs(client, claim):
     assert prepared_here() >= {
         "verifier_claim_list",
         "verifier_claim_detail_by_slug",
-        "verifier_claim_page",
-        "verifier_last_change",
+        "verifier_claim_version",
+        "verifier_lists_version",
     }
 
 
