@@ -15,7 +15,8 @@ from django.utils.text import capfirst
 
 from sources.models import SourceKind
 
-from .models import Claim, Snapshot
+from .models import Claim
+from .snapshot import Snapshot
 
 
 def absolute(request: HttpRequest, path: str) -> str:

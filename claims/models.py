@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from .reference import PlaceKind as PlaceKind
 from .reference import PlaceTree as PlaceTree
 from .reference import coarse as coarse
 from .search import SEARCH_CANDIDATES, matching_ids, rank
+from .snapshot import Snapshot
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
@@ -161,27 +161,6 @@ def end_of(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(
         day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
     )
-
-
-@dataclass
-class Snapshot:
-    """The claim page's content, as of now or of the end of a past day."""
-
-    status: Status
-    changes: list[StatusChange]
-    asserts: list[Statement]
-    denies: list[Statement]
-    evidence: list[Evidence]
-
-    @property
-    def latest(self) -> StatusChange | None:
-        """The change that gave the current verdict."""
-        verdicts = [change for change in self.changes if not change.corrects_text]
-        return verdicts[-1] if verdicts else None
-
-    @property
-    def corrections(self) -> list[StatusChange]:
-        return [change for change in self.changes if change.is_correction]
 
 
 class Claim(models.Model):
