@@ -8,6 +8,7 @@ archive: a million claims cost what ten thousand do.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -39,6 +40,9 @@ COLUMNS = [
     "updated_at",
 ]
 _LISTS = ("places", "asserted_by", "denied_by")
+# The columns made from more than the claim's own row; the rest are its fields.
+_MADE = ("rating_value", "event", *_LISTS)
+_FIELDS = [name for name in COLUMNS if name not in _MADE]
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -80,8 +84,7 @@ def _sources(stance: Stance) -> ArraySubquery:
 def export_rows(claims: QuerySet[Claim]) -> Iterator[dict[str, Any]]:
     """One dict per claim, in id order, read ``CHUNK`` claims at a time."""
     claims = claims.order_by("id")
-    fields = ["id", "slug", "text", "status", "visibility", "published_at"]
-    fields += ["version", "created_at", "updated_at"]
+    fields = _FIELDS
     if connection.vendor == "postgresql":
         rows = claims.values(*fields, event_slug=F("event__slug")).annotate(
             place_slugs=ArraySubquery(
@@ -117,27 +120,22 @@ def export_rows(claims: QuerySet[Claim]) -> Iterator[dict[str, Any]]:
 def _row(
     row: dict[str, Any], places: list[str], asserted: list[str], denied: list[str]
 ) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "slug": row["slug"],
-        "text": row["text"],
-        "status": row["status"],
+    made = {
         "rating_value": Status(row["status"]).rating_value,
-        "visibility": row["visibility"],
-        "published_at": _moment(row["published_at"]),
-        "version": row["version"],
         "event": row["event_slug"],
         "places": places,
         "asserted_by": asserted,
         "denied_by": denied,
-        "created_at": _moment(row["created_at"]),
-        "updated_at": _moment(row["updated_at"]),
+    }
+    return {
+        name: made[name] if name in made else _moment(row[name]) for name in COLUMNS
     }
 
 
-def _moment(value: Any) -> str | None:
-    if value is None:
-        return None
+def _moment(value: Any) -> Any:
+    """A moment as the API writes it (UTC, ``Z``); any other value as it is."""
+    if not isinstance(value, datetime.datetime):
+        return value
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
