@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -56,16 +57,20 @@ def empty_inlines(claim: Claim | None = None) -> dict[str, str]:
     return data
 
 
+def form_value(value: object) -> object:
+    """A model's value as a form posts it: a list of ids, an id, or text."""
+    if isinstance(value, list):
+        return [item.pk for item in value]
+    return "" if value is None else value
+
+
 def claim_form(claim: Claim, **changes) -> dict[str, object]:
     """What the change page posts back when the editor changes ``changes``."""
     data = {
-        "text": claim.text,
-        "slug": claim.slug,
-        "event": claim.event_id or "",
-        "places": [place.pk for place in claim.places.all()],
-        "loaded_version": claim.version,
-        **empty_inlines(claim),
+        name: form_value(value)
+        for name, value in model_to_dict(claim, fields=Claim.EDITABLE).items()
     }
+    data.update(loaded_version=claim.version, **empty_inlines(claim))
     for prefix, parts in (
         ("statements", claim.statements.order_by("stated_on", "stated_time", "id")),
         ("evidence", claim.evidence.order_by("created_at", "id")),
