@@ -39,9 +39,9 @@ def _test_settings(settings):
 
 @pytest.fixture(autouse=True)
 def _no_pages_from_other_tests():
-    """Each test starts with no rendered page cached: rows a test writes with
-    ``bulk_create`` or ``update()`` leave no audit history, and two tests'
-    databases can otherwise share the same newest change."""
+    """Each test starts with no rendered page cached: the page counters roll
+    back with each test, so two tests' pages could otherwise share a key, and
+    rows a test writes with ``bulk_create`` or ``update()`` move no counter."""
     caches["pages"].clear()
 
 
