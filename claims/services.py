@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, ProtectedError, Q
+from django.db.models import ForeignKey, Model, ProtectedError, Q
 from django.utils import timezone
 
 from sources.models import Document, Source
@@ -155,7 +155,7 @@ def _differs(claim: Claim, name: str, value: Any) -> bool:
     if field.many_to_many:
         current = set(getattr(claim, name).values_list("pk", flat=True))
         return {item.pk for item in value} != current
-    if field.is_relation:
+    if isinstance(field, ForeignKey):
         return getattr(value, "pk", None) != getattr(claim, field.attname)
     return value != getattr(claim, name)
 
