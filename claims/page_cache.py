@@ -8,6 +8,9 @@ parts, a claim it links with or the reference data change, the lists' when
 anything a public list shows changes (``claims.page_versions``). Pages carry
 no ``Last-Modified``: the counters say that something changed, not when, and
 the entity tag is the validator.
+
+A page made for one signed-in reader alone (a draft's preview, ``private_page``)
+is never stored, never validated against and never indexed.
 """
 
 from __future__ import annotations
@@ -83,6 +86,18 @@ def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
+def private_page(response: HttpResponse) -> HttpResponse:
+    """Mark ``response`` as made for the signed-in reader alone: no cache keeps
+    it (``_cached`` and the browser's), no entity tag validates it, no robot
+    indexes it."""
+    response.private_page = True  # type: ignore[attr-defined]
+    return response
+
+
+def is_private_page(response: HttpResponse) -> bool:
+    return getattr(response, "private_page", False)
+
+
 def _cacheable(request: HttpRequest) -> bool:
     """A reader with no session cookie: anonymous, and sent no cookie of ours.
 
@@ -113,8 +128,9 @@ def _cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     The validator is read before the page's data, so a page is kept under a
     validator older than what it shows at worst, never a newer one.
 
-    Only 200s are stored, never one that sets a cookie, and never for a
-    reader with a session (``_cacheable``).
+    Only 200s are stored, never one that sets a cookie or is made for one
+    reader (``private_page``), and never for a reader with a session
+    (``_cacheable``).
     """
 
     @functools.wraps(view)
@@ -132,6 +148,7 @@ def _cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             response.render()
         if (
             response.status_code == 200
+            and not is_private_page(response)
             and not response.streaming
             and not response.cookies
             # The page set a CSRF token or wrote the session: it is someone's own.
@@ -175,6 +192,11 @@ def public_page(
             # The feeds and the sitemap date their newest item; the entity
             # tag is the one validator of every public page.
             del response["Last-Modified"]
+            if is_private_page(response):
+                del response["ETag"]
+                patch_cache_control(response, private=True, no_store=True)
+                response["X-Robots-Tag"] = "noindex"
+                return response
             if response.status_code not in (200, 304):
                 # Errors are not validated against: they may be fixed any time.
                 del response["ETag"]

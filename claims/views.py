@@ -1,7 +1,9 @@
 """The public pages: what the public reads without an account.
 
-Only published claims appear. Every page answers conditional requests and
-says how long it may be cached; no page's query count grows with what it shows.
+Only published claims appear, save that staff who may view claims preview a
+draft at its own address (``claim_detail``). Every page answers conditional
+requests and says how long it may be cached; no page's query count grows with
+what it shows.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from .models import (
     Statement,
     Visibility,
     coarse,
+    sees_drafts,
     sees_exact_coordinates,
 )
-from .page_cache import public_page
+from .page_cache import private_page, public_page
 from .page_versions import claim_version
 
 PAGE_SIZE = 20
@@ -162,12 +165,15 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             as_of = parse_as_of(raw)
         except ValueError as error:
             return bad_request(request, str(error))
-    claim = Claim.objects.published().for_page().filter(slug=slug).first()
-    if claim is None:
+    claim = Claim.objects.for_page().filter(slug=slug).first()
+    # The reader is asked about only for a draft: a published claim's page is
+    # the same for everyone, and cached for the anonymous.
+    if claim is None or not (claim.is_published or sees_drafts(request.user)):
         raise Http404("No claim matches the given query.")
-    return render(
+    response = render(
         request, "claims/claim_detail.html", claim_page_context(request, claim, as_of)
     )
+    return response if claim.is_published else private_page(response)
 
 
 def claim_page_context(
@@ -175,16 +181,21 @@ def claim_page_context(
 ) -> dict[str, Any]:
     """What the claim page's template shows of ``claim`` (loaded ``for_page``)."""
     page = claim.snapshot(as_of)
+    published = claim.published_at
     context = {
         "claim": claim,
         "page": page,
         "as_of": as_of,
         "not_yet_recorded": as_of is not None and as_of < claim.created_at.date(),
-        "not_yet_published": as_of is not None and as_of < claim.published_at.date(),
+        "not_yet_published": as_of is not None
+        and published is not None
+        and as_of < published.date(),
         "related": related(claim),
         "today": timezone.now().date(),
+        # A draft's preview (``claim_detail``): says so, and is not indexed.
+        "preview": not claim.is_published,
     }
-    if as_of is None:
+    if as_of is None and claim.is_published:
         # A past day's page is a record, not the current review.
         context["json_ld"] = json_ld(claim_review(request, claim, page))
     return context
