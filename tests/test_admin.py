@@ -107,8 +107,8 @@ def test_a_claim_history_names_the_changed_field_and_both_values(client, editor,
 
     response = client.get(url(Claim, "history", claim.pk))
 
-    assert "<strong>Text:</strong>" in response.text
-    assert "A reworded claim." in response.text
+    assert "Text: “" in response.text
+    assert "” → “A reworded claim.”" in response.text
     assert "editor" in response.text
 
 

@@ -331,7 +331,7 @@ def test_a_stale_page_names_parts_added_in_between(client, editor, other_editor)
 
     response = client.post(change_url(claim), page)
 
-    assert "statement added: Russian MoD denies on 2025-03-19" in response.text
+    assert "Statement added: Russian MoD denies on 2025-03-19" in response.text
 
 
 def test_a_stale_inline_change_is_refused_too(client, editor, other_editor):
