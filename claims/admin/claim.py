@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -41,7 +43,6 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
         "status_badge",
         "visibility_badge",
         "event_title",
-        "place_names",
         "asserting",
         "denying",
         "last_change",
@@ -120,9 +121,16 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
 
     @admin.display(description="claim", ordering="text")
     def claim(self, obj: Claim) -> str:
-        return str(obj)
+        # Long wording is cut to keep the list on one screen; the full text is
+        # then the title, shown on hover.
+        short = Truncator(obj.text).chars(110)
+        if short == obj.text:
+            return format_html('<span class="claim-text">{}</span>', obj.text)
+        return format_html(
+            '<span class="claim-text" title="{}">{}</span>', obj.text, short
+        )
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description="verdict", ordering="status")
     def status_badge(self, obj: Claim) -> str:
         return badge("status", obj.status, obj.get_status_display())
 
@@ -130,27 +138,40 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
     def visibility_badge(self, obj: Claim) -> str:
         return badge("visibility", obj.visibility, obj.get_visibility_display())
 
-    @admin.display(description="event", ordering="event__title")
+    @admin.display(description="event · places", ordering="event__title")
     def event_title(self, obj: Claim) -> str:
-        return Truncator(obj.event.title).chars(40) if obj.event else "—"
+        # Places fold under the event: one column fewer on a laptop screen.
+        event = obj.event.title if obj.event else "—"
+        places = ", ".join(place.name for place in obj.places.all())
+        return format_html(
+            '<span title="{}">{}</span>{}',
+            event,
+            Truncator(event).chars(40),
+            format_html('<br><span class="places">{}</span>', places) if places else "",
+        )
 
-    @admin.display(description="places")
-    def place_names(self, obj: Claim) -> str:
-        return ", ".join(place.name for place in obj.places.all()) or "—"
+    def _statements_link(self, obj: Claim, stance: Stance, count: int) -> str:
+        """``count`` linking to the claim's statements of ``stance``."""
+        query = urlencode({"claim__id__exact": obj.pk, "stance__exact": stance})
+        url = reverse("admin:claims_statement_changelist")
+        label = f"{count} {stance.label.lower()}: statements of this claim"
+        return format_html(
+            '<a href="{}?{}" title="{}">{}</a>', url, query, label, count
+        )
 
     @admin.display(description="asserting", ordering="asserting_count")
-    def asserting(self, obj: Claim) -> int:
-        return obj.asserting_count
+    def asserting(self, obj: Claim) -> str:
+        return self._statements_link(obj, Stance.ASSERTS, obj.asserting_count)
 
     @admin.display(description="denying", ordering="denying_count")
-    def denying(self, obj: Claim) -> int:
-        return obj.denying_count
+    def denying(self, obj: Claim) -> str:
+        return self._statements_link(obj, Stance.DENIES, obj.denying_count)
 
     @admin.display(description="last change", ordering="updated_at")
     def last_change(self, obj: Claim) -> str:
         who = getattr(obj, "last_changed_by", None)
         when = f"{obj.updated_at:%Y-%m-%d %H:%M}"
-        return f"{when} by {who}" if who else when
+        return format_html("{}<br>{}", when, who) if who else when
 
     @admin.display(description="linked from")
     def linked_from(self, obj: Claim) -> str:

@@ -2,6 +2,7 @@
 pages, the change-status form, publishing and the role rules."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -118,9 +119,33 @@ def test_the_list_shows_badges_counts_places_and_who_changed_last(client, editor
     assert '<span class="badge status-unverified">Unverified</span>' in row
     assert '<span class="badge visibility-draft">Draft</span>' in row
     assert "Sudzha" in row
-    assert '<td class="field-asserting">2</td>' in row
-    assert '<td class="field-denying">1</td>' in row
-    assert "by editor" in row
+    assert re.search(r'<td class="field-asserting"><a [^>]+>2</a></td>', row)
+    assert re.search(r'<td class="field-denying"><a [^>]+>1</a></td>', row)
+    assert "<br>editor" in row
+
+
+def test_a_count_leads_to_the_claims_statements_of_that_stance(client, editor):
+    claim = ClaimFactory(text="A bridge near Sudzha was destroyed.")
+    other = ClaimFactory(text="Another claim.")
+    StatementFactory(claim=claim, stance="asserts", quote="It was hit.")
+    StatementFactory(claim=claim, stance="denies", quote="It stands.")
+    StatementFactory(claim=other, stance="asserts", quote="Elsewhere.")
+    client.force_login(editor)
+    row = client.get(CHANGELIST + f"?q={claim.slug}").text
+
+    for stance, shown, hidden in (
+        ("asserting", "It was hit.", ["It stands.", "Elsewhere."]),
+        ("denying", "It stands.", ["It was hit.", "Elsewhere."]),
+    ):
+        link = re.search(rf'<td class="field-{stance}"><a href="([^"]+)"', row)
+        statements = client.get(html.unescape(link.group(1)))
+        assert statements.status_code == 200
+        assert shown in statements.text or "1 statement" in statements.text
+        assert statements.context["cl"].result_count == 1
+        listed = statements.context["cl"].result_list[0]
+        assert (listed.claim_id, listed.quote) == (claim.pk, shown)
+        for quote in hidden:
+            assert quote not in statements.text
 
 
 @pytest.mark.parametrize("rows", [5, 50])
