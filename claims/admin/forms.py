@@ -1,4 +1,5 @@
-"""The claim's form, which refuses a stale page, and the change-status form."""
+"""The claim's form, which refuses a stale page, the change-status form, and
+lists of names typed one per line."""
 
 from __future__ import annotations
 
@@ -6,12 +7,58 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms import ModelForm
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
 from claims.models import Claim, Evidence, Status
 
 from .history import stale_messages
+
+
+class LinesField(forms.CharField):
+    """A list of strings (a JSON list field: aliases, alternate names) typed
+    one per line: whitespace trimmed, blank lines and repeats dropped."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 40})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+    @classmethod
+    def for_model_field(cls, field: models.Field) -> LinesField:
+        return cls(
+            label=capfirst(field.verbose_name),
+            required=not field.blank,
+            help_text=f"One per line. {field.help_text}".strip(),
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list | tuple):
+            lines = [str(item) for item in value]
+        else:
+            lines = str(value or "").splitlines()
+        # dict.fromkeys keeps the first of repeats, in the order typed.
+        return list(dict.fromkeys(line.strip() for line in lines if line.strip()))
+
+
+class LinesFieldsMixin:
+    """Admin forms showing ``lines_fields`` (JSON lists of names) as lines."""
+
+    lines_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: Any, **kwargs: Any
+    ) -> Any:
+        if db_field.name in self.lines_fields:
+            return LinesField.for_model_field(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class ClaimForm(ModelForm):
@@ -40,15 +87,27 @@ class ClaimForm(ModelForm):
 
 
 class EvidenceChoiceField(forms.ModelMultipleChoiceField):
+    """Evidence named by its document: title, publisher, date and stance."""
+
     def label_from_instance(self, obj: Evidence) -> str:
+        document = obj.document
+        about = [
+            part
+            for part in (
+                document.publisher.name if document.publisher else "",
+                f"{document.published_at:%d %b %Y}" if document.published_at else "",
+            )
+            if part
+        ]
+        published = f" ({', '.join(about)})" if about else ""
         note = f" — {Truncator(obj.note).chars(80)}" if obj.note else ""
-        return f"{obj.document} ({obj.get_stance_display().lower()}){note}"
+        return f"{document.title}{published}: {obj.get_stance_display()}{note}"
 
 
 class ChangeStatusForm(forms.Form):
     status = forms.ChoiceField(label="New status")
     rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         help_text="Why the verdict changes; shown in the public timeline.",
     )
     evidence = EvidenceChoiceField(
@@ -71,5 +130,7 @@ class ChangeStatusForm(forms.Form):
             for value, label in Status.choices
             if value != claim.status and (may_set_final or value not in Status.final())
         ]
-        self.fields["evidence"].queryset = claim.evidence.select_related("document")
+        self.fields["evidence"].queryset = claim.evidence.select_related(
+            "document__publisher"
+        )
         self.fields["version"].initial = claim.version

@@ -114,7 +114,9 @@ class StatusChangeInline(admin.TabularInline):
         return format_html(
             "<ul class='plain'>{}</ul>",
             format_html_join(
-                "", "<li>{} ({})</li>", ((e.document, e.stance) for e in items)
+                "",
+                "<li>{} ({})</li>",
+                ((e.document, e.get_stance_display().lower()) for e in items),
             ),
         )
 

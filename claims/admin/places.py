@@ -11,10 +11,13 @@ from django.utils.html import format_html
 from claims.models import Claim, Place
 from verifier.admin import ReferenceDataAdmin
 
+from .forms import LinesFieldsMixin
+
 
 @admin.register(Place)
-class PlaceAdmin(ReferenceDataAdmin):
+class PlaceAdmin(LinesFieldsMixin, ReferenceDataAdmin):
     reference_permission = "claims.set_reference_place"
+    lines_fields = ("alternate_names",)
     list_display = [
         "name",
         "kind",

@@ -18,6 +18,8 @@ from claims.models import Stance, Statement
 from sources.admin import SourceAdmin
 from sources.models import Source
 
+from .forms import LinesFieldsMixin
+
 
 class StatementsOfSourceInline(admin.TabularInline):
     model = Statement
@@ -54,7 +56,8 @@ admin.site.unregister(Source)
 
 
 @admin.register(Source)
-class SourceWithClaimsAdmin(SourceAdmin):
+class SourceWithClaimsAdmin(LinesFieldsMixin, SourceAdmin):
+    lines_fields = ("aliases",)
     list_display = [*SourceAdmin.list_display, "asserts", "denies"]
     inlines = [StatementsOfSourceInline]
 
