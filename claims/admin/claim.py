@@ -159,19 +159,21 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
             '<a href="{}?{}" title="{}">{}</a>', url, query, label, count
         )
 
-    @admin.display(description="asserting", ordering="asserting_count")
+    @admin.display(description="asserts", ordering="asserting_count")
     def asserting(self, obj: Claim) -> str:
         return self._statements_link(obj, Stance.ASSERTS, obj.asserting_count)
 
-    @admin.display(description="denying", ordering="denying_count")
+    @admin.display(description="denies", ordering="denying_count")
     def denying(self, obj: Claim) -> str:
         return self._statements_link(obj, Stance.DENIES, obj.denying_count)
 
     @admin.display(description="last change", ordering="updated_at")
     def last_change(self, obj: Claim) -> str:
         who = getattr(obj, "last_changed_by", None)
-        when = f"{obj.updated_at:%Y-%m-%d %H:%M}"
-        return format_html("{}<br>{}", when, who) if who else when
+        day, time = f"{obj.updated_at:%Y-%m-%d}", f"{obj.updated_at:%H:%M}"
+        if who:
+            return format_html("{}<br>{} by {}", day, time, who)
+        return format_html("{}<br>{}", day, time)
 
     @admin.display(description="linked from")
     def linked_from(self, obj: Claim) -> str:
