@@ -96,12 +96,13 @@ class HistoryWords:
         found: Mapping[type[models.Model], Mapping[Any, Any]] | None = None,
     ) -> str:
         """``name`` went from ``old`` to ``new`` (as stored: ids, not rows)."""
-        model_field = self.model._meta.get_field(name)
+        # A concrete or many-to-many field: ``tracked`` and ``relations`` name no other.
+        model_field: Any = self.model._meta.get_field(name)
         if name in self.special:
             words = self.special[name](old, new)
             if words:
                 return words
-        label = capfirst(model_field.verbose_name)
+        label = str(capfirst(model_field.verbose_name))
         if model_field.many_to_many:
             return self._relation_change(label, model_field, old, new, found)
         if isinstance(old, list) or isinstance(new, list):
@@ -179,7 +180,7 @@ class HistoryWords:
         tracked = self.tracked()
 
         changed: list[list[tuple[str, Any, Any]]] = []
-        wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+        wanted: dict[Any, set[Any]] = defaultdict(set)
         previous = before
         for record in records:
             diffs = []
@@ -241,7 +242,7 @@ class HistoryWords:
         version written at or after it."""
         if not rows or not self.parts:
             return
-        pk = rows[0].record.id
+        pk = getattr(rows[0].record, self.model._meta.pk.attname)
         dates = [row.record.history_date for row in rows]
         since = before.history_date if before is not None else None
         for model, fk in self.parts:

@@ -47,6 +47,11 @@ class LinesField(forms.CharField):
         # dict.fromkeys keeps the first of repeats, in the order typed.
         return list(dict.fromkeys(line.strip() for line in lines if line.strip()))
 
+    def validate(self, value: list[str]) -> None:  # type: ignore[override]
+        super().validate(value)
+        if any("\x00" in name for name in value):
+            raise ValidationError("Null characters are not allowed.", code="null")
+
 
 class LinesFieldsMixin:
     """Admin forms showing ``lines_fields`` (JSON lists of names) as lines."""

@@ -121,7 +121,7 @@ def test_the_list_shows_badges_counts_places_and_who_changed_last(client, editor
     assert "Sudzha" in row
     assert re.search(r'<td class="field-asserting"><a [^>]+>2</a></td>', row)
     assert re.search(r'<td class="field-denying"><a [^>]+>1</a></td>', row)
-    assert "<br>editor" in row
+    assert " by editor" in row
 
 
 def test_a_count_leads_to_the_claims_statements_of_that_stance(client, editor):
@@ -479,12 +479,23 @@ def test_the_status_form_lists_the_claims_evidence_and_no_final_verdicts_for_edi
     client, editor
 ):
     claim = ClaimFactory()
-    EvidenceFactory(claim=claim, document__title="ISW update, 21 March")
+    EvidenceFactory(
+        claim=claim,
+        document__title="ISW update, 21 March",
+        document__publisher__name="Institute for the Study of War",
+        document__published_at=datetime.datetime(2025, 3, 21, 20, tzinfo=datetime.UTC),
+        note="",
+    )
     client.force_login(editor)
 
     response = client.get(status_url(claim))
 
-    assert "ISW update, 21 March (supports)" in response.text
+    # Each piece of evidence is named by its document: title, publisher, date.
+    assert (
+        "ISW update, 21 March (Institute for the Study of War, 21 Mar 2025): Supports"
+        in response.text
+    )
+    assert "Evidence object" not in response.text
     assert 'value="disputed"' in response.text
     assert 'value="confirmed"' not in response.text
     assert 'value="false"' not in response.text

@@ -29,6 +29,22 @@ def test_lines_become_a_list_of_names(typed, names):
     assert field.clean(typed) == names
 
 
+def test_a_null_character_is_refused_not_stored(reviewer):
+    place = PlaceFactory(alternate_names=["Demydivka"])
+    client = Client()
+    client.force_login(reviewer)
+
+    response = client.post(
+        f"/admin/claims/place/{place.pk}/change/",
+        place_form(place, alternate_names="Demy\x00divka"),
+    )
+
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.text
+    place.refresh_from_db()
+    assert place.alternate_names == ["Demydivka"]
+
+
 def test_a_list_is_shown_one_name_per_line():
     assert LinesField().prepare_value(["Zelenskyy", "Зеленський"]) == (
         "Zelenskyy\nЗеленський"
