@@ -43,7 +43,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, User
+    from django.contrib.auth.models import User
 
 
 class StaleVersion(conditional.StaleVersion):
@@ -352,7 +352,7 @@ def unpublish_claim(
     return claim
 
 
-def may_be_assigned(user: AbstractBaseUser) -> bool:
+def may_be_assigned(user: User) -> bool:
     """Who can have a claim in hand: active staff who may edit claims."""
     return bool(
         user.is_active and user.is_staff and user.has_perm("claims.change_claim")
