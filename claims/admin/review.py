@@ -7,17 +7,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from claims import services
-from claims.models import Claim, Visibility
+from claims.models import Claim, ReviewStep, Visibility
 
 from .badges import badge
 from .filters import QueueFilter
@@ -53,6 +54,11 @@ def assignable_users() -> QuerySet:
     )
 
 
+def _pk(raw: str) -> int:
+    """A claim's key from an address; 0, which names nothing, if it is none."""
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
+
+
 def _version(request: HttpRequest) -> int | None:
     try:
         return int(request.POST.get("version", ""))
@@ -62,6 +68,23 @@ def _version(request: HttpRequest) -> int | None:
 
 class ReviewAdmin:
     """The desk's views and actions of ``ClaimAdmin``."""
+
+    # The audit history, with the desk's steps below it.
+    object_history_template = "admin/claims/claim/object_history.html"
+
+    def history_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        pk = _pk(unquote(object_id))
+        if not pk:
+            raise Http404("No such claim.")
+        steps = ReviewStep.objects.filter(claim_id=pk).select_related("by", "note")
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "review_steps": steps}
+        )
 
     # --- the list: the desk's queues as a filter, and its actions
 

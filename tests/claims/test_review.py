@@ -426,3 +426,26 @@ def test_publishing_a_draft_from_the_list_says_to_submit_it(client, reviewer):
 
     assert "Submit it for review first." in response.text
     assert stored(draft).visibility == Visibility.DRAFT
+
+
+def test_the_claims_history_page_shows_the_desk_steps(client, editor, reviewer):
+    claim = ClaimFactory()
+    services.submit_claim(claim, by=editor)
+    services.return_claim(claim, by=reviewer, note="Which village?")
+    services.submit_claim(claim, by=editor)
+    services.publish_claim(claim, by=reviewer)
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:claims_claim_history", args=[claim.pk])).text
+
+    assert "Submitted for review by editor" in page
+    assert "Returned by reviewer: Which village?" in page
+    assert "Published by reviewer" in page
+
+
+def test_a_history_page_of_no_claim_is_a_404(client, editor):
+    client.force_login(editor)
+
+    response = client.get("/admin/claims/claim/nonsense/history/")
+
+    assert response.status_code == 404
