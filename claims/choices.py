@@ -39,8 +39,26 @@ _RATING_VALUES = {
 
 
 class Visibility(models.TextChoices):
+    """Where a claim stands on its way to the public: draft → in review →
+    published; returned or unpublished, it is a draft again."""
+
     DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
+
+
+class ReviewAction(models.TextChoices):
+    """A step of a claim's way through the desk (``ReviewStep``)."""
+
+    SUBMITTED = "submitted", "Submitted for review"
+    RETURNED = "returned", "Returned"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note", "Note"
+    RETURNED = "returned", "Returned to draft"
 
 
 class Stance(models.TextChoices):

@@ -24,6 +24,8 @@ from verifier.models import CountingQuerySet, is_staff
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
 from .choices import EvidenceStance, LinkKind, Stance, Status, Visibility
+from .desk import Note as Note
+from .desk import ReviewStep as ReviewStep
 from .reference import Event, Place
 from .reference import PlaceKind as PlaceKind
 from .reference import PlaceTree as PlaceTree
@@ -191,6 +193,16 @@ class Claim(models.Model):
         editable=False,
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who on the desk has the claim in hand: work in progress, not part of
+    # the record, so a departed user's claims fall back to nobody.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="assigned_claims",
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -240,7 +252,7 @@ class Claim(models.Model):
                 condition=Q(version__gte=1), name="claim_version_positive"
             ),
             models.CheckConstraint(
-                condition=Q(visibility=Visibility.DRAFT)
+                condition=~Q(visibility=Visibility.PUBLISHED)
                 | Q(published_at__isnull=False),
                 name="claim_published_has_date",
             ),

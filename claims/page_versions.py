@@ -80,6 +80,8 @@ REFERENCE = "reference"
 # What another claim's page shows of a claim: a save of any other field
 # (a new version, the time of the change) leaves its card as it was.
 CARD_FIELDS = frozenset({"text", "slug", "status", "visibility", "published_at"})
+# Who has a claim in hand is the desk's business: it shows on no public page.
+DESK_FIELDS = frozenset({"assignee"})
 
 
 def _lists() -> str:
@@ -143,6 +145,8 @@ def reference_changed(*, using: str) -> None:
 def _claim_saved(
     instance: Claim, update_fields: Any, using: str, **kwargs: Any
 ) -> None:
+    if update_fields is not None and update_fields <= DESK_FIELDS:
+        return
     card = update_fields is None or bool(CARD_FIELDS & update_fields)
     claims_changed([instance.pk], using=using, card=card)
 

@@ -82,6 +82,12 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
 
 
+class InReviewClaimFactory(ClaimFactory):
+    """A draft an editor submitted: what a reviewer publishes or returns."""
+
+    visibility = "in_review"
+
+
 class PublishedClaimFactory(ClaimFactory):
     visibility = "published"
     published_at = factory.LazyFunction(timezone.now)

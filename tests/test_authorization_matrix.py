@@ -33,6 +33,7 @@ from tests.factories import (
     ClaimLinkFactory,
     DocumentFactory,
     EvidenceFactory,
+    InReviewClaimFactory,
     PublishedClaimFactory,
     StatementFactory,
 )
@@ -49,6 +50,8 @@ KINDS: dict[str, dict[str, int | str]] = {
     "read": dict.fromkeys(ROLES, OK),
     # A draft, or a part of one: a 404 for anyone who may not see it.
     "read_draft": {"anonymous": 404, "reader": 404, **dict.fromkeys(STAFF, OK)},
+    # The desk's own data on a claim anyone may see (its notes): staff only.
+    "staff_only": {"anonymous": 401, "reader": 403, **dict.fromkeys(STAFF, OK)},
     # Writes: editors and up; a draft is the desk's, not its author's.
     "write": {"anonymous": 401, "reader": 403, **dict.fromkeys(STAFF, OK)},
     # Publishing, final verdicts and deleting: reviewers (and superusers).
@@ -103,12 +106,23 @@ class MatrixWorld(World):
             claim=self.draft, source=self.other_source, stance="denies", document=None
         )
         self.third_document = DocumentFactory(publisher=None)
+        # A draft submitted for review, for reviewers to publish or return.
+        self.in_review = InReviewClaimFactory(
+            slug="review-claim", text="A claim in review.", event=self.event
+        )
+        self.editor = editor
         for claim in (self.published, self.draft, self.other):
             claim.refresh_from_db()
 
     # Draft slugs and ids that must never reach a reader.
     def secrets(self) -> list[str]:
-        return ["draft-claim", "editors-draft", "A draft about Sudzha"]
+        return [
+            "draft-claim",
+            "editors-draft",
+            "A draft about Sudzha",
+            "review-claim",
+            "A claim in review.",
+        ]
 
 
 Builder = Callable[[MatrixWorld], Any]
@@ -280,8 +294,46 @@ RULES: dict[str, list[Target]] = {
         Target("published", "read", _slug("published")),
         Target("draft", "read_draft", _slug("draft")),
     ],
+    f"POST {CLAIM}submit/": [
+        Target("draft", "write", _slug("draft"), claim=_claim("draft")),
+        Target(
+            "editor's draft",
+            "write",
+            _slug("editors_draft"),
+            claim=_claim("editors_draft"),
+        ),
+    ],
+    f"POST {CLAIM}return/": [
+        Target(
+            "in review",
+            "review",
+            _slug("in_review"),
+            body=lambda w: {"note": "Needs a second source."},
+            claim=_claim("in_review"),
+        )
+    ],
     f"POST {CLAIM}publish/": [
-        Target("draft", "review", _slug("draft"), claim=_claim("draft"))
+        Target("in review", "review", _slug("in_review"), claim=_claim("in_review"))
+    ],
+    f"POST {CLAIM}assign/": [
+        Target(
+            name,
+            "write",
+            _slug(attr),
+            body=lambda w: {"assignee": w.editor.pk},
+            claim=_claim(attr),
+        )
+        for name, attr in [("draft", "draft"), ("published", "published")]
+    ],
+    f"GET {CLAIM}notes/": [
+        Target("published", "staff_only", _slug("published")),
+        Target("draft", "read_draft", _slug("draft")),
+    ],
+    f"POST {CLAIM}notes/": [
+        Target(
+            name, "write", _slug(attr), body=lambda w: {"text": "Call the press desk."}
+        )
+        for name, attr in [("published", "published"), ("draft", "draft")]
     ],
     f"POST {CLAIM}unpublish/": [
         Target("published", "review", _slug("published"), claim=_claim("published"))

@@ -7,4 +7,9 @@ small form calling ``services.change_status``. A rule the services refuse is
 shown on the form the editor submitted, never as a server error.
 """
 
+from django.contrib import admin
+
 from . import claim, events, parts, places, sources  # noqa: F401
+
+# The index opens with the desk's queues (claims.queues).
+admin.site.index_template = "admin/claims/index.html"

@@ -84,15 +84,17 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
         "created_at",
         "updated_at",
         "linked_from",
+        "assignee",
     ]
     fieldsets = [
         (None, {"fields": [*Claim.EDITABLE, "loaded_version"]}),
         ("Verdict", {"fields": [("status_badge", "visibility_badge", "published_at")]}),
+        ("Desk", {"fields": ["assignee"]}),
         ("Record", {"fields": [("version", "created_at", "updated_at")]}),
         ("Linked from other claims", {"fields": ["linked_from"]}),
     ]
     inlines = [StatementInline, EvidenceInline, LinkInline, StatusChangeInline]
-    actions = ["publish", "unpublish"]
+    actions = ["submit", "publish", "unpublish", "assign_to_me"]
     history_list_display = ["version", "status", "visibility"]
     list_per_page = 50
 

@@ -1,5 +1,5 @@
-"""A claim's verdict and visibility: the change-status page, the publish and
-unpublish buttons on the claim page and the bulk actions."""
+"""A claim's verdict and visibility: the change-status page, the submit,
+publish and unpublish buttons on the claim page and the bulk actions."""
 
 from __future__ import annotations
 
@@ -22,9 +22,17 @@ from .badges import badge
 from .forms import ChangeStatusForm
 from .history import stale_messages
 from .refusals import add_refusal, refusal_messages
+from .review import ReviewAdmin
+
+# What the claim page's visibility buttons ask for, and what each reports.
+VISIBILITY_ACTIONS: dict[str, tuple[Callable[..., Claim], str]] = {
+    "submit": (services.submit_claim, "Submitted for review"),
+    "publish": (services.publish_claim, "Published"),
+    "unpublish": (services.unpublish_claim, "Unpublished"),
+}
 
 
-class VerdictAdmin:
+class VerdictAdmin(ReviewAdmin):
     """The verdict views and actions of ``ClaimAdmin``."""
 
     # --- publishing
@@ -77,6 +85,7 @@ class VerdictAdmin:
                 view(require_POST(self.visibility_view)),
                 name="claims_claim_visibility",
             ),
+            *self.review_urls(),
             *super().get_urls(),
         ]
 
@@ -95,6 +104,7 @@ class VerdictAdmin:
             "visibility_url": reverse(
                 "admin:claims_claim_visibility", args=[object_id]
             ),
+            **self.desk_context(request, unquote(object_id)),
         }
         return super().change_view(
             request, object_id, form_url, {**extra, **(extra_context or {})}
@@ -109,12 +119,13 @@ class VerdictAdmin:
     def visibility_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         claim = self._claim_or_404(request, object_id)
         change_url = reverse("admin:claims_claim_change", args=[claim.pk])
-        publish = request.POST.get("action") == "publish"
+        service, done = VISIBILITY_ACTIONS.get(
+            request.POST.get("action", ""), VISIBILITY_ACTIONS["unpublish"]
+        )
         try:
             version = int(request.POST.get("version", ""))
         except ValueError:
             version = None
-        service = services.publish_claim if publish else services.unpublish_claim
         try:
             service(claim, by=request.user, expected_version=version)
         except services.StaleVersion as error:
@@ -125,7 +136,6 @@ class VerdictAdmin:
                 for text in texts:
                     self.message_user(request, text, messages.ERROR)
         else:
-            done = "Published" if publish else "Unpublished"
             self.message_user(request, f"{done}: “{claim}”.", messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 

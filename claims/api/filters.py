@@ -98,6 +98,12 @@ class ClaimFilter(django_filters.FilterSet):
         lookup_expr="gte",
         help_text="Claims changed at or after this moment (ISO 8601), for sync.",
     )
+    assignee = django_filters.CharFilter(
+        method="by_assignee",
+        max_length=150,
+        help_text="Staff only: claims in the hands of this user, by username, or "
+        "`me`. Others find none.",
+    )
 
     class Meta:
         model = Claim
@@ -111,7 +117,16 @@ class ClaimFilter(django_filters.FilterSet):
             "stance",
             "grade",
             "updated_since",
+            "assignee",
         ]
+
+    def by_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        user = self.request.user
+        if not sees_drafts(user):
+            return queryset.none()
+        if value == "me":
+            return queryset.filter(assignee=user)
+        return queryset.filter(assignee__username=value)
 
     def by_statement(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         # Combined in filter_queryset, so that one statement matches them all.

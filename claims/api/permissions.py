@@ -16,6 +16,12 @@ from __future__ import annotations
 
 ACTION_PERMISSIONS = {
     "status": ["claims.change_claim_status"],
+    "submit": ["claims.change_claim"],
+    "return_to_draft": ["claims.publish_claim"],
     "publish": ["claims.publish_claim"],
     "unpublish": ["claims.publish_claim"],
+    "assign": ["claims.change_claim"],
+    # Reading notes is for staff (the view checks it after finding the claim,
+    # so a draft stays a 404); adding one is for editors and up.
+    "notes": ["claims.change_claim"],
 }

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     F,
     Func,
     JSONField,
@@ -20,6 +21,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
 )
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -29,6 +31,7 @@ from claims.models import (
     ClaimLink,
     Event,
     Evidence,
+    Note,
     Place,
     Statement,
     Status,
@@ -323,13 +326,40 @@ class ClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "string", "nullable": True})
+class AssigneeField(serializers.Field):
+    """Who on the desk has the claim in hand, by username: for staff only,
+    null for everyone else."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, claim: Claim) -> str | None:
+        request = self.context.get("request")
+        if claim.assignee_id is None or not (request and sees_drafts(request.user)):
+            return None
+        return claim.assignee.get_username()
+
+    def expression(self, prefix: str) -> Case:
+        return Case(
+            When(SEES_DRAFTS, then=F(join(prefix, "assignee__username"))),
+            default=Value(None),
+            output_field=CharField(),
+        )
+
+
 class ClaimDetailSerializer(ClaimSerializer):
     """One claim, also with the claims linked to it."""
 
     links = ClaimLinksField()
+    assignee = AssigneeField(
+        help_text="Who on the desk has the claim in hand (staff only; null for "
+        "others). Assigning is not a new version of the claim, so it does not "
+        "change the ETag."
+    )
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "links"]
+        fields = [*ClaimSerializer.Meta.fields, "links", "assignee"]
         read_only_fields = fields
 
 
@@ -439,6 +469,34 @@ class StatusChangeInputSerializer(serializers.Serializer):
         help_text="Ids of this claim's evidence the verdict rests on; needed for "
         "every status but unverified.",
     )
+
+
+class ReturnInputSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=5000, help_text="What the claim needs before it is published."
+    )
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        help_text="The user's id; null to leave the claim with nobody.",
+    )
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    """A staff remark on a claim; ``returned`` notes say why it went back to
+    draft."""
+
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    text = serializers.CharField(max_length=5000)
+
+    class Meta:
+        model = Note
+        fields = ["id", "author", "kind", "text", "created_at"]
+        read_only_fields = ["id", "author", "kind", "created_at"]
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
@@ -23,7 +24,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import (
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,6 +47,7 @@ from claims.models import (
     Statement,
     Status,
     StatusChange,
+    sees_drafts,
 )
 from verifier.conditional import (
     ConcurrencyControlled,
@@ -77,6 +84,7 @@ from .filters import (
 from .permissions import ACTION_PERMISSIONS
 from .renderers import ORJSONRenderer
 from .serializers import (
+    AssignInputSerializer,
     ClaimDetailSerializer,
     ClaimHistorySerializer,
     ClaimLinkSerializer,
@@ -84,7 +92,9 @@ from .serializers import (
     ClaimWriteSerializer,
     EventSerializer,
     EvidenceSerializer,
+    NoteSerializer,
     PlaceSerializer,
+    ReturnInputSerializer,
     StatementSerializer,
     StatusChangeInputSerializer,
 )
@@ -195,8 +205,9 @@ class ClaimViewSet(
 
     @staticmethod
     def needs_if_match(method: str, action: str | None) -> bool:
+        # A note is not a change of the claim: it needs no version.
         return method in {"PUT", "PATCH", "DELETE"} or (
-            method == "POST" and action != "create"
+            method == "POST" and action not in {"create", "notes"}
         )
 
     def get_queryset(self) -> QuerySet[Claim]:
@@ -207,7 +218,11 @@ class ClaimViewSet(
             if connection.vendor == "postgresql":
                 return visible.only("pk", "version", "updated_at", "created_at")
             return visible.select_related("event")
-        return visible.with_attribution().with_links(self.request.user)
+        return (
+            visible.with_attribution()
+            .with_links(self.request.user)
+            .select_related("assignee")
+        )
 
     def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
         if self.request.query_params.keys() & ClaimFilter.base_filters.keys():
@@ -393,8 +408,43 @@ class ClaimViewSet(
     @extend_schema(
         request=None,
         responses=_CLAIM_RESPONSES,
-        description="Make the claim public (reviewers). Later verdict changes are "
-        "corrections.",
+        description="Submit a draft for review (editors and up).",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def submit(self, request: Request, slug: str) -> Response:
+        claim = self.get_object()
+        services.submit_claim(
+            claim, by=request.user, expected_version=expected_version(request, claim)
+        )
+        return self._detail(claim)
+
+    @extend_schema(
+        request=ReturnInputSerializer,
+        responses=_CLAIM_RESPONSES,
+        description="Send a claim in review back to draft, with a note saying "
+        "what it needs (reviewers). The note joins the claim's notes.",
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    @idempotent
+    def return_to_draft(self, request: Request, slug: str) -> Response:
+        claim = self.get_object()
+        version = expected_version(request, claim)
+        serializer = ReturnInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.return_claim(
+            claim,
+            by=request.user,
+            note=serializer.validated_data["note"],
+            expected_version=version,
+        )
+        return self._detail(claim)
+
+    @extend_schema(
+        request=None,
+        responses=_CLAIM_RESPONSES,
+        description="Make a claim in review public (reviewers); a draft is "
+        "submitted for review first. Later verdict changes are corrections.",
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -408,7 +458,7 @@ class ClaimViewSet(
     @extend_schema(
         request=None,
         responses=_CLAIM_RESPONSES,
-        description="Take the claim off the public pages (reviewers).",
+        description="Take the claim off the public pages, back to draft (reviewers).",
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -418,6 +468,66 @@ class ClaimViewSet(
             claim, by=request.user, expected_version=expected_version(request, claim)
         )
         return self._detail(claim)
+
+    @extend_schema(
+        request=AssignInputSerializer,
+        responses=_CLAIM_RESPONSES,
+        description="Hand the claim to someone on the desk (an active staff "
+        "user who may edit claims), or to nobody with null (editors and up). "
+        "Not a new version of the claim: the ETag stays.",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def assign(self, request: Request, slug: str) -> Response:
+        claim = self.get_object()
+        version = expected_version(request, claim)
+        serializer = AssignInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pk = serializer.validated_data["assignee"]
+        to = None
+        if pk is not None:
+            to = get_user_model().objects.filter(pk=pk).first()
+            if to is None:
+                raise ValidationError({"assignee": [f"No user with id {pk}."]})
+        services.assign_claim(claim, to=to, by=request.user, expected_version=version)
+        return self._detail(claim)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: NoteSerializer(many=True)},
+        description="The staff's notes on the claim, newest first (staff only).",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=NoteSerializer,
+        responses={201: NoteSerializer},
+        description="Add a note (editors and up). Not a change of the claim: "
+        "no If-Match, no new version.",
+    )
+    @action(
+        detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[]
+    )
+    def notes(self, request: Request, slug: str) -> Response:
+        claim = self.get_object()
+        if not sees_drafts(request.user):
+            # Notes are the desk's: anyone else learns only that they exist
+            # for a claim they can see anyway.
+            if not request.user.is_authenticated:
+                raise NotAuthenticated
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._add_note(request, claim)
+        notes = claim.notes.select_related("author")
+        return Response(NoteSerializer(notes, many=True).data)
+
+    @idempotent
+    def _add_note(self, request: Request, claim: Claim) -> Response:
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.add_note(
+            claim, by=request.user, text=serializer.validated_data["text"]
+        )
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ClaimHistorySerializer})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

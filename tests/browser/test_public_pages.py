@@ -155,6 +155,7 @@ def hostile_claim(reviewer):
         evidence=[evidence],
         by=reviewer,
     )
+    services.submit_claim(claim, by=reviewer)
     services.publish_claim(claim, by=reviewer)
     return Claim.objects.get(pk=claim.pk)
 

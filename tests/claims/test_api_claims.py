@@ -65,8 +65,13 @@ def test_create_attribute_and_change_status_as_a_client_would(
         HTTP_IF_MATCH=evidence["ETag"],
     )
     assert changed.status_code == 200, changed.content
+    submitted = client.post(
+        f"/api/v1/claims/{slug}/submit/", HTTP_IF_MATCH=changed["ETag"]
+    )
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["visibility"] == "in_review"
     published = api(reviewer).post(
-        f"/api/v1/claims/{slug}/publish/", HTTP_IF_MATCH=changed["ETag"]
+        f"/api/v1/claims/{slug}/publish/", HTTP_IF_MATCH=submitted["ETag"]
     )
     assert published.status_code == 200
 

@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from django.apps import apps
 
+from tests.claims.conftest import World
+from tests.factories import InReviewClaimFactory
+
 ROLES = ["anonymous", "reader", "editor", "reviewer"]
 
 
@@ -37,6 +40,14 @@ def _statement_body(w):
         "quote": "We are there.",
         "document": w.document.pk,
     }
+
+
+@pytest.fixture
+def world(reviewer) -> World:
+    """The API tests' world, with a claim submitted for review."""
+    world = World(reviewer)
+    world.in_review = InReviewClaimFactory(slug="review-claim", event=world.event)
+    return world
 
 
 READ = (200, 200, 200, 200)
@@ -156,9 +167,9 @@ CASES = [
     Case(
         "publish",
         "post",
-        lambda w: f"/api/v1/claims/{w.draft.slug}/publish/",
+        lambda w: f"/api/v1/claims/{w.in_review.slug}/publish/",
         (*EDIT, 403, 200),
-        claim=lambda w: w.draft,
+        claim=lambda w: w.in_review,
     ),
     Case(
         "unpublish",

@@ -82,7 +82,10 @@ def test_publishing_a_linked_draft_is_a_new_version_of_the_claim_it_links_to(
     services.link_claims(world.draft, world.published, kind="supports", by=editor)
     published = Claim.objects.get(pk=world.published.pk)
 
-    services.publish_claim(Claim.objects.get(pk=world.draft.pk), by=reviewer)
+    draft = Claim.objects.get(pk=world.draft.pk)
+    services.submit_claim(draft, by=reviewer)
+
+    services.publish_claim(draft, by=reviewer)
 
     after = Claim.objects.get(pk=published.pk)
     assert after.version == published.version + 1

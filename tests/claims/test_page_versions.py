@@ -209,6 +209,7 @@ def test_a_related_claim_reworded_shows(client, page, reviewer):
 def test_a_related_claim_published_shows(client, page, reviewer):
     draft = ClaimFactory(text="The river was closed to boats.")
     ClaimLinkFactory(from_claim=draft, to_claim=page, kind="supports")
+    services.submit_claim(draft, by=reviewer)
     assert_kept(client, page)
 
     services.publish_claim(draft, by=reviewer)
@@ -362,6 +363,7 @@ def test_the_index_is_rendered_again_when_a_published_claim_changes(
 
 def test_the_index_is_rendered_again_when_a_draft_is_published(client, index, reviewer):
     draft = services.create_claim(text="Schools reopen on Monday.", by=reviewer)
+    services.submit_claim(draft, by=reviewer)
 
     services.publish_claim(draft, by=reviewer)
 

@@ -99,6 +99,7 @@ def test_what_only_a_draft_uses_has_no_page_feed_or_sitemap_entry(client, draft_
 def test_publishing_the_claim_makes_what_it_uses_public(
     api, client, draft_only, reviewer
 ):
+    services.submit_claim(draft_only["claim"], by=reviewer)
     services.publish_claim(draft_only["claim"], by=reviewer)
 
     assert _anonymous_api_sees(api, draft_only) == dict.fromkeys(

@@ -41,6 +41,7 @@ from tests.factories import (
     DocumentFactory,
     EventFactory,
     EvidenceFactory,
+    InReviewClaimFactory,
     PlaceFactory,
     PublishedClaimFactory,
     SourceFactory,
@@ -76,6 +77,14 @@ def _no_setup(claim: Claim) -> None:
 
 def _update(claim, _, by, **kwargs):
     return services.update_claim(claim, by=by, text="Reworded claim.", **kwargs)
+
+
+def _submit(claim, _, by, **kwargs):
+    return services.submit_claim(claim, by=by, **kwargs)
+
+
+def _return(claim, _, by, **kwargs):
+    return services.return_claim(claim, by=by, note="Needs a second source.", **kwargs)
 
 
 def _publish(claim, _, by, **kwargs):
@@ -144,17 +153,22 @@ class Operation:
     prepare: Callable[[Claim], object] = _no_setup
     role: str = "editor"
     published: bool = False
+    in_review: bool = False
 
     def __str__(self) -> str:
         return self.name
 
     def make_claim(self) -> Claim:
+        if self.in_review:
+            return InReviewClaimFactory()
         return PublishedClaimFactory() if self.published else ClaimFactory()
 
 
 OPERATIONS = [
     Operation("update_claim", _update),
-    Operation("publish_claim", _publish, role="reviewer"),
+    Operation("submit_claim", _submit),
+    Operation("return_claim", _return, role="reviewer", in_review=True),
+    Operation("publish_claim", _publish, role="reviewer", in_review=True),
     Operation("unpublish_claim", _unpublish, role="reviewer", published=True),
     Operation("attribute_statement", _attribute, lambda claim: SourceFactory()),
     Operation("add_evidence", _add_evidence, lambda claim: DocumentFactory()),
@@ -595,8 +609,8 @@ def test_update_claim_leaves_out_fields_not_given(editor):
 # --- publish_claim / unpublish_claim -------------------------------------------
 
 
-def test_publish_claim_makes_a_draft_public(reviewer):
-    claim = ClaimFactory()
+def test_publish_claim_makes_a_claim_in_review_public(reviewer):
+    claim = InReviewClaimFactory()
     before = timezone.now()
 
     result = services.publish_claim(claim, by=reviewer, expected_version=1)
@@ -611,7 +625,7 @@ def test_publish_claim_makes_a_draft_public(reviewer):
 
 
 def test_publish_claim_may_be_dated(reviewer):
-    claim = ClaimFactory()
+    claim = InReviewClaimFactory()
     at = timezone.now() - datetime.timedelta(hours=3)
 
     services.publish_claim(claim, by=reviewer, at=at)
@@ -623,7 +637,9 @@ def test_publish_claim_may_be_dated(reviewer):
 def test_editors_neither_publish_nor_unpublish(call, editor):
     """Publishing is for reviewers: an editor gets PermissionDenied."""
     claim = (
-        ClaimFactory() if call is services.publish_claim else PublishedClaimFactory()
+        InReviewClaimFactory()
+        if call is services.publish_claim
+        else PublishedClaimFactory()
     )
 
     with writes_nothing(claim), pytest.raises(PermissionDenied):
@@ -650,7 +666,7 @@ def test_unpublish_claim_refuses_a_draft(reviewer):
 
 def test_unpublish_claim_keeps_the_first_publication_date(reviewer):
     """Taken down and put back, a claim keeps the date it was first published."""
-    claim = ClaimFactory()
+    claim = InReviewClaimFactory()
     first = timezone.now() - datetime.timedelta(days=2)
     services.publish_claim(claim, by=reviewer, at=first)
 
@@ -662,7 +678,8 @@ def test_unpublish_claim_keeps_the_first_publication_date(reviewer):
     assert after.version == 3
     assert not claim.is_published
 
-    services.publish_claim(claim, by=reviewer, expected_version=3)
+    services.submit_claim(claim, by=reviewer, expected_version=3)
+    services.publish_claim(claim, by=reviewer, expected_version=4)
 
     assert stored(claim).published_at == first
 
@@ -678,7 +695,7 @@ def test_unpublish_claim_keeps_the_first_publication_date(reviewer):
     ],
 )
 def test_publish_claim_refuses_a_future_or_naive_moment(at, reviewer):
-    claim = ClaimFactory()
+    claim = InReviewClaimFactory()
 
     with writes_nothing(claim), pytest.raises(ValidationError) as excinfo:
         services.publish_claim(claim, by=reviewer, at=at())

@@ -359,6 +359,7 @@ def test_a_change_on_a_published_claim_is_a_correction(reviewer):
     # given: a verdict reached while draft, then published
     claim = ClaimFactory()
     first = move(claim, Status.DISPUTED, reviewer)
+    services.submit_claim(claim, by=reviewer)
     services.publish_claim(claim, by=reviewer)
 
     # when

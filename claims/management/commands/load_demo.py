@@ -216,6 +216,7 @@ class Command(BaseCommand):
         for hour, step in enumerate(row["timeline"], start=9):
             at = last = utc(step["on"], hour)
             if step["action"] == "publish":
+                services.submit_claim(claim, by=editor)
                 services.publish_claim(claim, by=users[step["by"]], at=at)
                 continue
             services.change_status(
