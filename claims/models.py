@@ -615,3 +615,6 @@ class PageVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.counter}"
+
+
+from .presence import ClaimPresence as ClaimPresence  # noqa: E402

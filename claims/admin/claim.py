@@ -7,7 +7,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -15,6 +15,7 @@ from claims import services
 from claims.models import Claim, Stance, Statement
 
 from .badges import badge
+from .desk import DeskAdmin
 from .filters import (
     GradeFilter,
     PlaceWithinFilter,
@@ -34,7 +35,7 @@ from .verdicts import VerdictAdmin
 
 
 @admin.register(Claim)
-class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
+class ClaimAdmin(DeskAdmin, VerdictAdmin, PartsAdmin, ServiceAdmin):
     form = ClaimForm
     list_display = [
         "claim",
@@ -120,7 +121,7 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
 
     @admin.display(description="claim", ordering="text")
     def claim(self, obj: Claim) -> str:
-        return str(obj)
+        return format_html("{}{}", obj, self.open_by(obj))
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Claim) -> str:
