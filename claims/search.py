@@ -175,7 +175,7 @@ SIMILAR_WORDS = 30
 SIMILAR_RARE_WORDS = 5
 # A word in more than this share of the claims does not pick candidates (from
 # PostgreSQL's statistics of the documents; unknown words count as rare).
-SIMILAR_COMMON_SHARE = 0.02
+SIMILAR_COMMON_SHARE = 0.01
 # The claims sharing the most rare words that are scored (the newest first
 # among equals): a bound on the work.
 SIMILAR_CANDIDATES = 300
@@ -186,7 +186,7 @@ SIMILAR_ELSEWHERE = 0.5
 # when known), how close, and the share of claims whose documents hold it, as
 # ANALYZE measured it (most_common_elems of the search document).
 _SIMILAR_WORDS_SQL = """
-WITH stats AS (
+WITH stats AS MATERIALIZED (
     SELECT e.word, e.share
       FROM pg_stats s,
            unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
@@ -272,34 +272,54 @@ def _similar_scores(
             words = close.setdefault(lexeme, [])
             if word is not None:
                 words.append((word, closeness, share))
-        # Every word of the text counts in the score, known or not; the
-        # rarest known ones pick the candidates.
-        lexemes = sorted(close, key=lambda w: (_share(close[w]), -len(w)))
+        # A word the vocabulary holds as written picks candidates by itself;
+        # one it does not, by its close words. All of them count in the score.
+        picks = {
+            lexeme: [(w, c, share) for w, c, share in words if w == lexeme] or words
+            for lexeme, words in close.items()
+        }
+        lexemes = sorted(close, key=lambda w: (_share(picks[w]), -len(w)))
         lexemes = lexemes[:SIMILAR_WORDS]
-        known = [lexeme for lexeme in lexemes if close[lexeme]]
-        if not known:
+        # The rarest known words pick the candidates, and order them by how
+        # many of these they hold.
+        ranked = [lexeme for lexeme in lexemes if picks[lexeme]]
+        if not ranked:
             return []
         rare = [
-            lexeme for lexeme in known if _share(close[lexeme]) < SIMILAR_COMMON_SHARE
-        ][:SIMILAR_RARE_WORDS]
+            lexeme
+            for lexeme in ranked[:SIMILAR_RARE_WORDS]
+            if _share(picks[lexeme]) < SIMILAR_COMMON_SHARE
+        ]
         params: dict[str, object] = {}
         groups = {}
-        for i, lexeme in enumerate(rare or known):
+        for i, lexeme in enumerate(ranked):
             alternatives = []
-            for j, (word, _, _) in enumerate(close[lexeme]):
+            for j, (word, _, _) in enumerate(picks[lexeme]):
                 params[f"w{i}_{j}"] = word
                 alternatives.append(f"plainto_tsquery('simple', %(w{i}_{j})s)")
             groups[lexeme] = "(" + " || ".join(alternatives) + ")"
-        chosen = list(groups.values())
         if not rare:
-            # Only common words: claims holding them all, as the search does.
-            tsquery = " && ".join(chosen)
-        elif len(chosen) == 1:
-            tsquery = chosen[0]
+            # Only common words: claims holding them all, as the search does,
+            # the newest first.
+            tsquery = " && ".join(groups.values())
+            shared = ""
         else:
-            # Two rare words in common, not one: fewer, closer candidates.
-            tsquery = " || ".join(
-                f"({a} && {b})" for n, a in enumerate(chosen) for b in chosen[n + 1 :]
+            if len(rare) == 1:
+                tsquery = groups[rare[0]]
+            else:
+                # Two rare words in common, not one: fewer, closer candidates.
+                tsquery = " || ".join(
+                    f"({groups[a]} && {groups[b]})"
+                    for n, a in enumerate(rare)
+                    for b in rare[n + 1 :]
+                )
+            # The more of the rarest words a claim holds, the closer.
+            shared = (
+                " + ".join(
+                    f"(search_document @@ {groups[lexeme]})::int"
+                    for lexeme in ranked[:SIMILAR_RARE_WORDS]
+                )
+                + " DESC, "
             )
         rows = [(lexeme, word, c) for lexeme in lexemes for word, c, _ in close[lexeme]]
         params |= {
@@ -314,14 +334,7 @@ def _similar_scores(
         cursor.execute(
             _SIMILAR_SQL.format(
                 tsquery="(" + tsquery + ")",
-                # Among equals (one group, or all of them) the newest first,
-                # which the planner may read from the (updated_at, id) index.
-                shared=" + ".join(
-                    f"(search_document @@ {group})::int" for group in chosen
-                )
-                + " DESC, "
-                if rare and len(chosen) > 1
-                else "",
+                shared=shared,
                 published="AND visibility = 'published'" if published_only else "",
             ),
             params,
