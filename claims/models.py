@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -30,7 +30,7 @@ from .reference import Event, Place
 from .reference import PlaceKind as PlaceKind
 from .reference import PlaceTree as PlaceTree
 from .reference import coarse as coarse
-from .search import SEARCH_CANDIDATES, matching_ids, rank
+from .search import SEARCH_CANDIDATES, matching_ids, rank, similar_scores
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -157,6 +157,32 @@ class ClaimQuerySet(CountingQuerySet):
         if not ids:
             return self.none().annotate(search_rank=Value(0))
         return self.filter(id__in=ids).annotate(search_rank=rank(ids))
+
+    def similar(
+        self, text: str, *, user: AbstractUser | AnonymousUser, limit: int = 5
+    ) -> ClaimQuerySet:
+        """The ``limit`` claims ``user`` may see closest to ``text``, best first,
+        each with its ``similarity`` in [0, 1] (``claims.search``): near
+        duplicates of a claim being written, in any spelling the search
+        forgives."""
+        scores = similar_scores(
+            self.model._default_manager.all(),
+            text,
+            published_only=not sees_drafts(user),
+            limit=limit,
+        )
+        if not scores:
+            return self.none().annotate(similarity=Value(0.0))
+        return (
+            self.filter(id__in=[pk for pk, _ in scores])
+            .annotate(
+                similarity=Case(
+                    *(When(id=pk, then=Value(score)) for pk, score in scores),
+                    output_field=models.FloatField(),
+                )
+            )
+            .order_by("-similarity", "-id")
+        )
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -601,3 +627,6 @@ class PageVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.counter}"
+
+
+from .presence import ClaimPresence as ClaimPresence  # noqa: E402

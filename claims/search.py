@@ -163,3 +163,210 @@ def _search_ids(
             params,
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- Near-duplicates ----------------------------------------------------------
+
+# A claim's text longer than this is no text an editor is typing.
+SIMILAR_MAX_LENGTH = 2000
+SIMILAR_MAX_LIMIT = 20
+# Words of the text considered, and how many of its rarest pick the candidates.
+SIMILAR_WORDS = 30
+SIMILAR_RARE_WORDS = 5
+# A word in more than this share of the claims does not pick candidates (from
+# PostgreSQL's statistics of the documents; unknown words count as rare).
+SIMILAR_COMMON_SHARE = 0.01
+# The claims sharing the most rare words that are scored (the newest first
+# among equals): a bound on the work.
+SIMILAR_CANDIDATES = 300
+# A word found only in a claim's quotes, sources or places counts this much.
+SIMILAR_ELSEWHERE = 0.5
+
+# Per word of the text, its close words in the vocabulary (itself included
+# when known), how close, and the share of claims whose documents hold it, as
+# ANALYZE measured it (most_common_elems of the search document).
+_SIMILAR_WORDS_SQL = """
+WITH stats AS MATERIALIZED (
+    SELECT e.word, e.share
+      FROM pg_stats s,
+           unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+               AS e(word, share)
+     WHERE s.schemaname = current_schema()
+       AND s.tablename = 'claims_claim' AND s.attname = 'search_document'
+)
+SELECT lexeme, close.word, close.closeness, coalesce(stats.share, 0)
+  FROM unnest(tsvector_to_array(to_tsvector('simple', %(q)s))) lexeme
+ LEFT JOIN LATERAL (
+    SELECT word, similarity(word, lexeme) AS closeness FROM claims_search_word
+     WHERE word %% lexeme AND similarity(word, lexeme) >= %(similarity)s
+     ORDER BY similarity(word, lexeme) DESC, word
+     LIMIT %(alternatives)s) close ON true
+  LEFT JOIN stats ON stats.word = close.word
+"""
+
+# The candidates share rare words with the text (the GIN index on the
+# document); each is scored by the weighted Jaccard index of the text's words
+# and the claim's own words: a word of the text counts by its closest word in
+# the claim, fully in the claim's wording, by SIMILAR_ELSEWHERE in its quotes,
+# sources or places.
+_SIMILAR_SQL = """
+WITH query AS (
+    SELECT * FROM unnest(%(lexemes)s::text[], %(words)s::text[],
+                         %(closeness)s::float8[]) AS q(lexeme, word, closeness)
+), candidates AS (
+    SELECT id, search_document FROM claims_claim
+     WHERE search_document @@ {tsquery}
+       {published}
+     ORDER BY {shared}updated_at DESC, id DESC
+     LIMIT %(candidates)s
+), words AS MATERIALIZED (
+    SELECT id, tsvector_to_array(search_document) AS every,
+           tsvector_to_array(ts_filter(search_document, '{{a}}')) AS own
+      FROM candidates
+), scored AS MATERIALIZED (
+    SELECT w.id, cardinality(w.own) AS own_words, coalesce((
+        SELECT sum(best) FROM (
+            SELECT max(q.closeness * CASE WHEN q.word = ANY(w.own) THEN 1
+                                          ELSE %(elsewhere)s END) AS best
+              FROM query q
+             WHERE q.word = ANY(w.every)
+             GROUP BY q.lexeme) matched
+    ), 0) AS matched
+      FROM words w
+)
+SELECT id, matched / greatest(%(n)s + own_words - matched, %(n)s) AS score
+  FROM scored
+ WHERE matched > 0
+ ORDER BY score DESC, id DESC
+ LIMIT %(limit)s
+"""
+
+
+def similar_scores(
+    claims: QuerySet, text: str, *, published_only: bool, limit: int
+) -> list[tuple[int, float]]:
+    """The ids of the ``limit`` claims closest to ``text`` with their score in
+    [0, 1], best first (see ``ClaimQuerySet.similar``)."""
+    text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+    if connection.vendor == "postgresql":
+        return _similar_scores(
+            claims.db, text, published_only=published_only, limit=limit
+        )
+    return _similar_by_words(claims, text, published_only=published_only, limit=limit)
+
+
+def _similar_scores(
+    using: str, text: str, *, published_only: bool, limit: int
+) -> list[tuple[int, float]]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            _SIMILAR_WORDS_SQL,
+            {
+                "q": text,
+                "similarity": SEARCH_FUZZY_SIMILARITY,
+                "alternatives": SEARCH_FUZZY_ALTERNATIVES,
+            },
+        )
+        close: dict[str, list[tuple[str, float, float]]] = {}
+        for lexeme, word, closeness, share in cursor.fetchall():
+            words = close.setdefault(lexeme, [])
+            if word is not None:
+                words.append((word, closeness, share))
+        # A word the vocabulary holds as written picks candidates by itself;
+        # one it does not, by its close words. All of them count in the score.
+        picks = {
+            lexeme: [(w, c, share) for w, c, share in words if w == lexeme] or words
+            for lexeme, words in close.items()
+        }
+        lexemes = sorted(close, key=lambda w: (_share(picks[w]), -len(w)))
+        lexemes = lexemes[:SIMILAR_WORDS]
+        # The rarest known words pick the candidates, and order them by how
+        # many of these they hold.
+        ranked = [lexeme for lexeme in lexemes if picks[lexeme]]
+        if not ranked:
+            return []
+        rare = [
+            lexeme
+            for lexeme in ranked[:SIMILAR_RARE_WORDS]
+            if _share(picks[lexeme]) < SIMILAR_COMMON_SHARE
+        ]
+        params: dict[str, object] = {}
+        groups = {}
+        for i, lexeme in enumerate(ranked):
+            alternatives = []
+            for j, (word, _, _) in enumerate(picks[lexeme]):
+                params[f"w{i}_{j}"] = word
+                alternatives.append(f"plainto_tsquery('simple', %(w{i}_{j})s)")
+            groups[lexeme] = "(" + " || ".join(alternatives) + ")"
+        if not rare:
+            # Only common words: claims holding them all, as the search does,
+            # the newest first.
+            tsquery = " && ".join(groups.values())
+            shared = ""
+        else:
+            if len(rare) == 1:
+                tsquery = groups[rare[0]]
+            else:
+                # Two rare words in common, not one: fewer, closer candidates.
+                tsquery = " || ".join(
+                    f"({groups[a]} && {groups[b]})"
+                    for n, a in enumerate(rare)
+                    for b in rare[n + 1 :]
+                )
+            # The more of the rarest words a claim holds, the closer.
+            shared = (
+                " + ".join(
+                    f"(search_document @@ {groups[lexeme]})::int"
+                    for lexeme in ranked[:SIMILAR_RARE_WORDS]
+                )
+                + " DESC, "
+            )
+        rows = [(lexeme, word, c) for lexeme in lexemes for word, c, _ in close[lexeme]]
+        params |= {
+            "lexemes": [lexeme for lexeme, _, _ in rows],
+            "words": [word for _, word, _ in rows],
+            "closeness": [c for _, _, c in rows],
+            "n": float(len(lexemes)),
+            "elsewhere": SIMILAR_ELSEWHERE,
+            "candidates": SIMILAR_CANDIDATES,
+            "limit": limit,
+        }
+        cursor.execute(
+            _SIMILAR_SQL.format(
+                tsquery="(" + tsquery + ")",
+                shared=shared,
+                published="AND visibility = 'published'" if published_only else "",
+            ),
+            params,
+        )
+        return [(pk, float(score)) for pk, score in cursor.fetchall()]
+
+
+def _share(close: list[tuple[str, float, float]]) -> float:
+    """The share of claims holding any of a word's close words, at most."""
+    return max((share for *_, share in close), default=1.0)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _similar_by_words(
+    claims: QuerySet, text: str, *, published_only: bool, limit: int
+) -> list[tuple[int, float]]:
+    """Elsewhere (the SQLite quickstart): the Jaccard index of the words of the
+    text and of each of the newest claims' wording."""
+    words = set(_WORD.findall(text.lower()))
+    if not words:
+        return []
+    if published_only:
+        claims = claims.published()
+    scores = []
+    for pk, claim_text in claims.order_by("-updated_at", "-id").values_list(
+        "id", "text"
+    )[:SIMILAR_CANDIDATES]:
+        own = set(_WORD.findall(claim_text.lower()))
+        shared = len(words & own)
+        if shared:
+            scores.append((pk, shared / len(words | own)))
+    scores.sort(key=lambda item: (-item[1], -item[0]))
+    return scores[:limit]

@@ -246,6 +246,9 @@ RULES: dict[str, list[Target]] = {
         Target("drafts asked for", "read", query={"visibility": "draft"}),
         Target("search for a draft's words", "read", query={"q": "Sudzha"}),
     ],
+    "GET /api/v1/claims/similar/": [
+        Target("a draft's words", "read", query={"text": "A draft about Sudzha"}),
+    ],
     "GET /api/v1/claims/export/": [
         Target("everything", "read"),
         Target("drafts asked for", "read", query={"visibility": "draft"}),

@@ -17,6 +17,7 @@ from claims import services
 from claims.models import Claim, Stance, Statement
 
 from .badges import badge
+from .desk import DeskAdmin
 from .filters import (
     GradeFilter,
     PlaceWithinFilter,
@@ -36,7 +37,7 @@ from .verdicts import VerdictAdmin
 
 
 @admin.register(Claim)
-class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
+class ClaimAdmin(DeskAdmin, VerdictAdmin, PartsAdmin, ServiceAdmin):
     form = ClaimForm
     list_display = [
         "claim",
@@ -127,10 +128,12 @@ class ClaimAdmin(VerdictAdmin, PartsAdmin, ServiceAdmin):
         # then the title, shown on hover.
         short = Truncator(obj.text).chars(110)
         if short == obj.text:
-            return format_html('<span class="claim-text">{}</span>', obj.text)
-        return format_html(
-            '<span class="claim-text" title="{}">{}</span>', obj.text, short
-        )
+            text = format_html('<span class="claim-text">{}</span>', obj.text)
+        else:
+            text = format_html(
+                '<span class="claim-text" title="{}">{}</span>', obj.text, short
+            )
+        return format_html("{}{}", text, self.open_by(obj))
 
     @admin.display(description="verdict", ordering="status")
     def status_badge(self, obj: Claim) -> str:

@@ -98,6 +98,8 @@ from .serializers import (
     StatementSerializer,
     StatusChangeInputSerializer,
 )
+from .similar import PARAMETERS as SIMILAR_PARAMETERS
+from .similar import SimilarClaimSerializer, SimilarQuerySerializer
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -195,7 +197,7 @@ class ClaimViewSet(
     ordering_fields = ["updated_at", "created_at"]
     ordering = ["-updated_at"]
     action_permissions = ACTION_PERMISSIONS
-    action_query_parameters = {"history": [AS_OF]}
+    action_query_parameters = {"history": [AS_OF], "similar": SIMILAR_PARAMETERS}
     # The list and the detail are JSON written by PostgreSQL, passed through
     # by orjson; the browsable API still shows them to staff.
     renderer_classes = [
@@ -324,6 +326,27 @@ class ClaimViewSet(
             f'attachment; filename="claims.{renderer.format}"'
         )
         return response
+
+    @extend_schema(
+        responses={200: SimilarClaimSerializer(many=True)},
+        description="The claims closest to a text, best first, with a score "
+        "from 0 to 1: near-duplicates of a claim being written, in any "
+        "spelling the search forgives. Drafts only for staff.",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def similar(self, request: Request) -> Response:
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        claims = Claim.objects.similar(
+            query.validated_data["text"],
+            user=request.user,
+            limit=query.validated_data["limit"],
+        )
+        return Response(
+            SimilarClaimSerializer(
+                claims, many=True, context=self.get_serializer_context()
+            ).data
+        )
 
     def not_modified_by_version(
         self, request: Request, key: int | str
