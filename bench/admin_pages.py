@@ -90,11 +90,19 @@ def pages() -> list[Page]:
         request.user = user
         changelist = model_admin.get_changelist_instance(request)
         for spec in changelist.filter_specs:
+            title = getattr(spec, "title", type(spec).__name__)
+            if hasattr(spec, "autocomplete_parameter"):
+                # Chosen in a search box: the related table's first row.
+                related = spec.autocomplete_field.remote_field.model
+                first = related._default_manager.order_by("pk").first()
+                if first is not None:
+                    query = urlencode({spec.autocomplete_parameter: first.pk})
+                    found.append(Page(f"{label} filter {title}", f"{url}?{query}"))
+                continue
             choice = next(
                 (c for c in spec.choices(changelist) if not c.get("selected")), None
             )
             if choice is not None:
-                title = getattr(spec, "title", type(spec).__name__)
                 found.append(
                     Page(f"{label} filter {title}", url + choice["query_string"])
                 )
@@ -125,6 +133,8 @@ def run(found: Sequence[Page], rounds: int, timeout: float) -> None:
             cursor.execute(f"SET statement_timeout = {int(timeout * 1000)}")
 
     connection_created.connect(limit)
+    if connection.connection is not None:  # opened while the pages were listed
+        limit(None, connection)
     client = Client(raise_request_exception=False, SERVER_NAME="127.0.0.1")
     client.force_login(superuser())
     for number in range(rounds):

@@ -212,6 +212,16 @@ class Document(Versioned):
 
     class Meta:
         ordering = ["-published_at", "title"]
+        indexes = [
+            # The API's order (newest first) and the admin's search by digest.
+            models.Index(fields=["-created_at", "-id"], name="document_created"),
+            models.Index(
+                fields=["content_sha256"],
+                condition=~Q(content_sha256=""),
+                name="document_sha256",
+                opclasses=["varchar_pattern_ops"],  # a prefix of the digest too
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(title=""), name="document_title_not_empty"

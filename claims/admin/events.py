@@ -11,15 +11,16 @@ from django.utils.html import format_html
 from claims.models import Claim, Event
 from verifier.admin import HistoryAdmin
 
+from .scale import AutocompleteFilter, ScaleAdmin
+
 
 @admin.register(Event)
-class EventAdmin(HistoryAdmin):
+class EventAdmin(ScaleAdmin, HistoryAdmin):
     list_display = ["title", "starts_on", "ends_on", "place_names", "claim_link"]
-    list_filter = ["starts_on", ("places", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["starts_on", ("places", AutocompleteFilter)]
     search_fields = ["title", "slug", "summary", "places__name"]
     autocomplete_fields = ["places"]
     prepopulated_fields = {"slug": ["title"]}
-    date_hierarchy = "starts_on"
     history_list_display = ["title", "starts_on", "ends_on"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

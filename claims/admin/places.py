@@ -11,9 +11,11 @@ from django.utils.html import format_html
 from claims.models import Claim, Place
 from verifier.admin import ReferenceDataAdmin
 
+from .scale import PLACE_NAMES, AutocompleteFilter, ScaleAdmin, TrigramSearchMixin
+
 
 @admin.register(Place)
-class PlaceAdmin(ReferenceDataAdmin):
+class PlaceAdmin(ScaleAdmin, TrigramSearchMixin, ReferenceDataAdmin):
     reference_permission = "claims.set_reference_place"
     list_display = [
         "name",
@@ -25,11 +27,12 @@ class PlaceAdmin(ReferenceDataAdmin):
     ]
     list_filter = [
         "kind",
-        ("parent", admin.RelatedOnlyFieldListFilter),
+        ("parent", AutocompleteFilter),
         ("latitude", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["parent__parent__parent"]
-    search_fields = ["name", "slug", "alternate_names", "parent__name"]
+    search_fields = ["name", "alternate_names"]
+    trigram_search_columns = [PLACE_NAMES]
     search_help_text = "Name or any spelling: Demidovka, Demydivka, Демидовка."
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}
