@@ -216,7 +216,13 @@ class AutocompleteFilterMixin:
         field = self.autocomplete_field
         model_admin = self.model_admin  # type: ignore[attr-defined]
         widget = SafeAutocompleteSelect(field, model_admin.admin_site)
-        widget.attrs.update({"data-placeholder": "Type to search"})
+        widget.attrs.update(
+            {
+                "data-placeholder": "Type to search",
+                "id": f"id_filter_{self.autocomplete_parameter}",
+                "aria-label": f"By {self.title}",  # type: ignore[attr-defined]
+            }
+        )
         # The form field gives the widget its choices: the chosen row, shown.
         chooser = forms.ModelChoiceField(
             queryset=field.remote_field.model._default_manager.all(),
