@@ -75,6 +75,8 @@ def pages(region: Place, source: Source) -> dict[str, str]:
         "document change page": reverse(
             "admin:sources_document_change", args=[document.pk]
         ),
+        # with its latest 50 statements, of 10 and then of 100
+        "source change page": reverse("admin:sources_source_change", args=[source.pk]),
     }
     for model in (
         "claims.statement",
