@@ -377,6 +377,8 @@ class Statement(models.Model):
         ordering = ["stated_on", "stated_time", "id"]
         indexes = [
             models.Index(fields=["source", "stance"], name="statement_source_stance"),
+            # The API's ?ordering=created_at, either direction.
+            models.Index(fields=["created_at", "id"], name="statement_created"),
             # The admin's order and its date filter.
             models.Index(
                 fields=["stated_on", "stated_time", "id"], name="statement_date"

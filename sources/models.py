@@ -228,6 +228,7 @@ class Document(Versioned):
         indexes = [
             # The API's order (newest first) and the admin's search by digest.
             models.Index(fields=["-created_at", "-id"], name="document_created"),
+            models.Index(fields=["-updated_at", "-id"], name="document_updated"),
             models.Index(
                 fields=["content_sha256"],
                 condition=~Q(content_sha256=""),
