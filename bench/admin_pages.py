@@ -44,7 +44,7 @@ class Page:
     times: list[float] = field(default_factory=list)
     statuses: set[int] = field(default_factory=set)
     queries: int = 0
-    slowest: tuple[float, str] = (0.0, "")
+    slowest: tuple[float, str, object] = (0.0, "", None)
     timed_out: bool = False
 
 
@@ -142,14 +142,14 @@ def run(found: Sequence[Page], rounds: int, timeout: float) -> None:
         for page in [*found[shift:], *found[:shift]]:
             if page.timed_out:
                 continue
-            calls: list[tuple[float, str]] = []
+            calls: list[tuple[float, str, object]] = []
 
             def timed(execute, sql, params, many, context, calls=calls):
                 start = time.perf_counter()
                 try:
                     return execute(sql, params, many, context)
                 finally:
-                    calls.append((time.perf_counter() - start, sql))
+                    calls.append((time.perf_counter() - start, sql, params))
 
             start = time.perf_counter()
             with connection.execute_wrapper(timed):
@@ -167,12 +167,12 @@ def run(found: Sequence[Page], rounds: int, timeout: float) -> None:
 def explain(page: Page) -> list[str]:
     from django.db import connection
 
-    sql = page.slowest[1]
+    _, sql, params = page.slowest
     if not sql:
         return []
     with connection.cursor() as cursor:
         try:
-            cursor.execute("EXPLAIN " + sql)
+            cursor.execute("EXPLAIN " + sql, params)
         except Exception as error:  # a plan we cannot ask for is shown as such
             return [f"(no plan: {error})"]
         return [row[0] for row in cursor.fetchall()]

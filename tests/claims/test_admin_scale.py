@@ -337,3 +337,28 @@ def test_no_date_hierarchy_counts_the_table(client, editor):
         for q in queries
         if "COUNT(*)" in q["sql"].upper() and "LIMIT" not in q["sql"].upper()
     ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "statements__source__id__exact={source}",
+        "statements__source__reliability__exact=C",
+        "statements__stated_on__gte=2025-01-01",
+    ],
+)
+def test_filters_across_statements_list_each_claim_once_without_distinct(
+    client, editor, query
+):
+    source = SourceFactory(reliability="C")
+    for claim in ClaimFactory.create_batch(3):
+        StatementFactory(claim=claim, source=source, stance="asserts")
+        StatementFactory(claim=claim, source=source, stance="denies")
+    client.force_login(editor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{CLAIMS}?{query.format(source=source.pk)}")
+
+    assert response.status_code == 200
+    assert "3 claims" in response.text
+    assert not [q for q in queries if "DISTINCT" in q["sql"]]
