@@ -358,7 +358,7 @@ class TrigramSearchMixin:
             return super().get_search_results(  # type: ignore[misc]
                 request, queryset, search_term
             )
-        for word in _words(search_term):
+        for word in words(search_term):
             queryset = queryset.filter(self.word_condition(queryset.model, word))
         return queryset, False
 
@@ -376,11 +376,13 @@ def trigram_condition(columns: Sequence[Any], word: str) -> Q:
     return condition
 
 
-def _words(search_term: str) -> list[str]:
-    words = []
+def words(search_term: str) -> list[str]:
+    """The words of a search, quoted phrases kept whole, as Django's admin
+    splits them."""
+    found = []
     for bit in smart_split(search_term.replace("\x00", "")):
         if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
             bit = unescape_string_literal(bit)
         if bit.strip():
-            words.append(bit)
-    return words
+            found.append(bit)
+    return found
