@@ -155,19 +155,25 @@ def autocomplete_media() -> forms.Media:
     return widget.media + forms.Media(js=["claims/autocomplete_filter.js"])
 
 
-_capped_classes: dict[type, type] = {}
+_capped_classes: dict[tuple[type, bool], type] = {}
 
 
-def _capped(spec_class: type) -> type:
+def _capped(spec_class: type, to_many: bool) -> type:
+    """``spec_class`` with capped facets, and for a filter across a to-many
+    relation, selecting in a subquery."""
     if issubclass(spec_class, CappedFacetsMixin):
         return spec_class
-    if spec_class not in _capped_classes:
-        _capped_classes[spec_class] = type(
-            f"Capped{spec_class.__name__}",
-            (CappedFacetsMixin, SubqueryFilterMixin, spec_class),
-            {},
+    key = (spec_class, to_many)
+    if key not in _capped_classes:
+        bases = (
+            (CappedFacetsMixin, SubqueryFilterMixin)
+            if to_many
+            else (CappedFacetsMixin,)
         )
-    return _capped_classes[spec_class]
+        _capped_classes[key] = type(
+            f"Capped{spec_class.__name__}", (*bases, spec_class), {}
+        )
+    return _capped_classes[key]
 
 
 class SubqueryFilterMixin:
@@ -193,7 +199,9 @@ class ScaleChangeList(ChangeList):
     def get_filters(self, request: HttpRequest) -> Any:
         specs, has_filters, remaining, _, has_active = super().get_filters(request)
         for spec in specs:
-            spec.__class__ = _capped(type(spec))
+            path = getattr(spec, "field_path", None)
+            to_many = bool(path) and lookup_spawns_duplicates(self.lookup_opts, path)
+            spec.__class__ = _capped(type(spec), to_many)
         # Only parameters no filter took can repeat rows now.
         duplicates = any(
             lookup_spawns_duplicates(self.lookup_opts, key) for key in remaining
