@@ -44,7 +44,7 @@ class Page:
     times: list[float] = field(default_factory=list)
     statuses: set[int] = field(default_factory=set)
     queries: int = 0
-    slowest: tuple[float, str] = (0.0, "")
+    slowest: tuple[float, str, object] = (0.0, "", None)
     timed_out: bool = False
 
 
@@ -90,11 +90,19 @@ def pages() -> list[Page]:
         request.user = user
         changelist = model_admin.get_changelist_instance(request)
         for spec in changelist.filter_specs:
+            title = getattr(spec, "title", type(spec).__name__)
+            if hasattr(spec, "autocomplete_parameter"):
+                # Chosen in a search box: the related table's first row.
+                related = spec.autocomplete_field.remote_field.model
+                first = related._default_manager.order_by("pk").first()
+                if first is not None:
+                    query = urlencode({spec.autocomplete_parameter: first.pk})
+                    found.append(Page(f"{label} filter {title}", f"{url}?{query}"))
+                continue
             choice = next(
                 (c for c in spec.choices(changelist) if not c.get("selected")), None
             )
             if choice is not None:
-                title = getattr(spec, "title", type(spec).__name__)
                 found.append(
                     Page(f"{label} filter {title}", url + choice["query_string"])
                 )
@@ -125,6 +133,8 @@ def run(found: Sequence[Page], rounds: int, timeout: float) -> None:
             cursor.execute(f"SET statement_timeout = {int(timeout * 1000)}")
 
     connection_created.connect(limit)
+    if connection.connection is not None:  # opened while the pages were listed
+        limit(None, connection)
     client = Client(raise_request_exception=False, SERVER_NAME="127.0.0.1")
     client.force_login(superuser())
     for number in range(rounds):
@@ -132,14 +142,14 @@ def run(found: Sequence[Page], rounds: int, timeout: float) -> None:
         for page in [*found[shift:], *found[:shift]]:
             if page.timed_out:
                 continue
-            calls: list[tuple[float, str]] = []
+            calls: list[tuple[float, str, object]] = []
 
             def timed(execute, sql, params, many, context, calls=calls):
                 start = time.perf_counter()
                 try:
                     return execute(sql, params, many, context)
                 finally:
-                    calls.append((time.perf_counter() - start, sql))
+                    calls.append((time.perf_counter() - start, sql, params))
 
             start = time.perf_counter()
             with connection.execute_wrapper(timed):
@@ -157,12 +167,12 @@ def run(found: Sequence[Page], rounds: int, timeout: float) -> None:
 def explain(page: Page) -> list[str]:
     from django.db import connection
 
-    sql = page.slowest[1]
+    _, sql, params = page.slowest
     if not sql:
         return []
     with connection.cursor() as cursor:
         try:
-            cursor.execute("EXPLAIN " + sql)
+            cursor.execute("EXPLAIN " + sql, params)
         except Exception as error:  # a plan we cannot ask for is shown as such
             return [f"(no plan: {error})"]
         return [row[0] for row in cursor.fetchall()]

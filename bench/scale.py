@@ -114,6 +114,29 @@ def timed_requests(url: str, rounds: Sequence[Timed], count: int) -> None:
                 raise SystemExit(f"{target.path} answered {response.status}")
 
 
+def api_orderings(database_url: str) -> list[Timed]:
+    """Every list of the API, plain and in each ``ordering`` it accepts, both
+    directions, as the API's own viewsets declare them."""
+    os.environ.update(server_env(database_url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "verifier.settings"
+    import django
+
+    django.setup()
+    from django.utils.module_loading import import_string
+
+    from verifier.api import VIEWSETS
+
+    found = []
+    for prefix, viewset, _ in VIEWSETS:
+        path = f"/api/v1/{prefix}/"
+        found.append(Timed(f"{prefix}", path))
+        for name in getattr(import_string(viewset), "ordering_fields", None) or []:
+            for ordering in (name, f"-{name}"):
+                query = f"?ordering={ordering}"
+                found.append(Timed(f"{prefix} {query}", path + query))
+    return found
+
+
 def cursor_past(database_url: str, rows: int) -> tuple[str, int]:
     """A cursor of the API list (newest first) after ``rows`` published claims,
     as the API writes it, and the number of published claims."""
@@ -236,6 +259,22 @@ def main(
                 f"{t.name:<44} {t.p(0.5):8.1f} {t.p(0.95):8.1f} "
                 f"{t.p(0.95) / base:10.2f}×"
             )
+        # Every list and every order the API accepts, anonymous, as the list
+        # page above; over SLOW seconds at the first request: timed once.
+        lists = api_orderings(database_url)
+        slow = []
+        for target in list(lists):
+            start = time.perf_counter()
+            urllib.request.urlopen(server.url + target.path, timeout=600).read()  # noqa: S310
+            if time.perf_counter() - start > SLOW:
+                target.latencies = [time.perf_counter() - start]
+                lists.remove(target)
+                slow.append(target)
+        timed_requests(server.url, lists, count)
+        print(f"\n4. Lists in every order: {count} requests each, interleaved")
+        print(f"{'request':<44} {'p50 ms':>8} {'p95 ms':>8}")
+        for t in lists + slow:
+            print(f"{t.name:<44} {t.p(0.5):8.1f} {t.p(0.95):8.1f}")
         if search_only:
             return
 

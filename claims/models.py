@@ -260,6 +260,8 @@ class Claim(models.Model):
                 name="claim_visibility_updated",
             ),
             models.Index(fields=["-updated_at", "-id"], name="claim_updated"),
+            # The API's ?ordering=created_at / -created_at, either direction.
+            models.Index(fields=["-created_at", "-id"], name="claim_created"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -413,6 +415,12 @@ class Statement(models.Model):
         ordering = ["stated_on", "stated_time", "id"]
         indexes = [
             models.Index(fields=["source", "stance"], name="statement_source_stance"),
+            # The API's ?ordering=created_at, either direction.
+            models.Index(fields=["created_at", "id"], name="statement_created"),
+            # The admin's order and its date filter.
+            models.Index(
+                fields=["stated_on", "stated_time", "id"], name="statement_date"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -461,6 +469,7 @@ class Evidence(models.Model):
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["created_at", "id"], name="evidence_created")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(stance__in=EvidenceStance.values),

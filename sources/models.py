@@ -3,11 +3,11 @@
 This app knows nothing of claims: ``claims`` depends on it, never the reverse.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -92,12 +92,25 @@ class SourceQuerySet(PublicQuerySet):
 
 class DocumentQuerySet(PublicQuerySet):
     def public(self) -> models.QuerySet:
-        """A document a published claim's statements or evidence cite."""
-        used = self.model._default_manager.filter(
-            Q(statements__claim__visibility=_PUBLISHED)
-            | Q(evidence__claim__visibility=_PUBLISHED)
+        """A document a published claim's statements or evidence cite.
+
+        A probe per document and relation (its document index, then the
+        claim), each stopping at the first citation: a list in the order of an
+        index stops after its page. (``EXISTS`` joined by ``OR`` lets
+        PostgreSQL hash every cited document first, seconds at a million
+        claims.)"""
+        probes = {}
+        for relation in ("statements", "evidence"):
+            part = cast(
+                "type[models.Model]", self.model._meta.get_field(relation).related_model
+            )
+            citing = part._default_manager.filter(
+                document=OuterRef("pk"), claim__visibility=_PUBLISHED
+            ).order_by()
+            probes[f"cited_by_{relation}"] = Subquery(citing.values("pk")[:1])
+        return self.alias(**probes).filter(
+            Q(cited_by_statements__isnull=False) | Q(cited_by_evidence__isnull=False)
         )
-        return self.filter(pk__in=used.values("pk"))
 
 
 def validate_string_list(value: object) -> None:
@@ -212,6 +225,17 @@ class Document(Versioned):
 
     class Meta:
         ordering = ["-published_at", "title"]
+        indexes = [
+            # The API's order (newest first) and the admin's search by digest.
+            models.Index(fields=["-created_at", "-id"], name="document_created"),
+            models.Index(fields=["-updated_at", "-id"], name="document_updated"),
+            models.Index(
+                fields=["content_sha256"],
+                condition=~Q(content_sha256=""),
+                name="document_sha256",
+                opclasses=["varchar_pattern_ops"],  # a prefix of the digest too
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(title=""), name="document_title_not_empty"

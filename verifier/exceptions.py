@@ -27,6 +27,7 @@ import math
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -49,6 +50,16 @@ from rest_framework.views import exception_handler, set_rollback
 
 from verifier.conditional import StaleVersion
 from verifier.postgresql.errors import refuses_writes
+
+# Errors that mean "the database cannot be reached or the connection is gone",
+# as Django wraps them and as psycopg raises them where Django does not wrap;
+# psycopg raises some refusals as OperationalError too (``is_unavailable``).
+DATABASE_UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 logger = logging.getLogger("verifier.api")
 
@@ -226,7 +237,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return _drf_problem(
             400, "A value is out of range or malformed.", "invalid", context=context
         )
-    elif isinstance(exc, OperationalError | InterfaceError) or refuses_writes(exc):
+    elif is_unavailable(exc):
         # One line: an outage gives hundreds of identical tracebacks.
         logger.error(
             "%s on %s: %s", unavailable_reason(exc), _path(context), one_line(exc)
@@ -286,6 +297,46 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, DatabaseError):
         set_rollback()
     return _drf_problem(500, None, "error", context=context)
+
+
+# SQLSTATEs of a database that is out of reach or out of time, as opposed to
+# one that answered and refused the query: connection exceptions (08),
+# insufficient resources such as too many connections or a full disk (53),
+# a server shutting down, crashed or starting (57P01–57P05), and the
+# timeouts: statement (57014), lock (55P03), idle in transaction (25P03)
+# and transaction (25P04).
+_OUTAGE_CLASSES = ("08", "53", "57P")
+_TIMEOUTS = frozenset({"57014", "55P03", "25P03", "25P04"})
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` means the database cannot serve the request now (an
+    outage, a timeout, or no writes taken: a 503 to retry) rather than a
+    query it refused (a fault: a logged 500). psycopg reports some refusals
+    as ``OperationalError`` too, e.g. "target lists can have at most 1664
+    entries" (54011); only the SQLSTATE tells them apart. An error with no
+    SQLSTATE was raised by the client: no connection, or a connection lost."""
+    if refuses_writes(error):
+        return True
+    if not isinstance(error, DATABASE_UNAVAILABLE):
+        return False
+    sqlstate = _sqlstate(error)
+    return (
+        sqlstate is None
+        or sqlstate.startswith(_OUTAGE_CLASSES)
+        or sqlstate in _TIMEOUTS
+    )
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    seen: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in seen:
+        if sqlstate := getattr(cause, "sqlstate", None):
+            return str(sqlstate)
+        seen.append(cause)
+        cause = cause.__cause__
+    return None
 
 
 def unavailable_reason(error: BaseException) -> str:

@@ -88,7 +88,8 @@ class CountingQuerySet(models.QuerySet):
                 self.filter(**outer)
                 .order_by()
                 .values(relation)
-                .annotate(n=Count("pk"))
+                # COUNT(*): an index on the relation alone answers it.
+                .annotate(n=Count("*"))
                 .values("n"),
                 output_field=IntegerField(),
             ),

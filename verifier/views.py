@@ -6,9 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db import InterfaceError as DjangoInterfaceError
 from django.db import OperationalError as DjangoOperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
@@ -17,8 +15,10 @@ from rest_framework.renderers import JSONRenderer
 
 from verifier.cache import cache_status
 from verifier.exceptions import (
+    DATABASE_UNAVAILABLE,
     RETRY_AFTER,
     api_exception_handler,
+    is_unavailable,
     one_line,
     unavailable_reason,
 )
@@ -26,15 +26,6 @@ from verifier.exceptions import server_error as default_server_error
 from verifier.postgresql.errors import refuses_writes
 
 logger = logging.getLogger("verifier.db")
-
-# Errors that mean "the database cannot be reached or the connection is gone",
-# as Django wraps them and as psycopg raises them where Django does not wrap.
-DATABASE_UNAVAILABLE = (
-    DjangoOperationalError,
-    DjangoInterfaceError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-)
 
 # /readyz gives up after this many milliseconds, far below the load
 # balancer's probe interval and the worker timeout.
@@ -110,7 +101,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """
     error = sys.exc_info()[1]
     read_only = refuses_writes(error)
-    if not (read_only or isinstance(error, DATABASE_UNAVAILABLE)):
+    if not is_unavailable(error):
+        # A query the database refused is a fault; Django has logged it with
+        # its traceback.
         return default_server_error(request)
     if not read_only:
         discard_broken_connections()

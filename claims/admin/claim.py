@@ -33,11 +33,12 @@ from .inlines import (
     StatusChangeInline,
 )
 from .refusals import ServiceAdmin
+from .scale import AutocompleteFilter, ScaleAdmin
 from .verdicts import VerdictAdmin
 
 
 @admin.register(Claim)
-class ClaimAdmin(DeskAdmin, VerdictAdmin, PartsAdmin, ServiceAdmin):
+class ClaimAdmin(ScaleAdmin, DeskAdmin, VerdictAdmin, PartsAdmin, ServiceAdmin):
     form = ClaimForm
     list_display = [
         "claim",
@@ -51,8 +52,8 @@ class ClaimAdmin(DeskAdmin, VerdictAdmin, PartsAdmin, ServiceAdmin):
     list_filter = [
         "status",
         "visibility",
-        "event",
-        ("statements__source", admin.RelatedFieldListFilter),
+        ("event", AutocompleteFilter),
+        ("statements__source", AutocompleteFilter),
         StanceOfSourceFilter,
         ("statements__source__reliability", GradeFilter),
         PlaceWithinFilter,
@@ -60,23 +61,14 @@ class ClaimAdmin(DeskAdmin, VerdictAdmin, PartsAdmin, ServiceAdmin):
         ("statements__stated_on", StatementDateFilter),
     ]
     list_select_related = ["event"]
-    search_fields = [
-        "text",
-        "slug",
-        "event__title",
-        "statements__quote",
-        "statements__translation",
-        "statements__source__name",
-        "statements__source__aliases",
-        "places__name",
-        "places__alternate_names",
-    ]
+    # The API's search (get_search_results); the admin only needs to know
+    # that there is one.
+    search_fields = ["text"]
     search_help_text = (
         "Claim text, quotes, sources and places, in any spelling: "
         "Zelensky, Зеленський, Demidovka, Демидовка."
     )
     autocomplete_fields = ["event", "places"]
-    date_hierarchy = "updated_at"
     readonly_fields = [
         "status_badge",
         "visibility_badge",
@@ -100,6 +92,16 @@ class ClaimAdmin(DeskAdmin, VerdictAdmin, PartsAdmin, ServiceAdmin):
     list_per_page = 50
 
     # --- list
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """The API's ranked full-text and trigram search
+        (``Claim.objects.search``), drafts included."""
+        if not search_term.strip():
+            return queryset, False
+        found = Claim.objects.search(search_term, published_only=False)
+        return queryset.filter(pk__in=found.values("pk")), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         last_by = (

@@ -8,22 +8,32 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from claims.models import Claim, Place, PlaceTree, Stance, Statement
+from claims.models import Claim, Place, Stance, Statement
 from claims.queues import BY_SLUG, queues_for
 
+from .scale import AutocompleteFilterMixin
 
-class PlaceWithinFilter(admin.SimpleListFilter):
-    """A place and every place inside it: Belgorod region finds Demidovka."""
+
+class PlaceWithinFilter(AutocompleteFilterMixin, admin.SimpleListFilter):
+    """A place and every place inside it: Belgorod region finds Demidovka.
+    The place is chosen in a search box: there are thousands."""
 
     title = "place (and places inside)"
     parameter_name = "within"
+    autocomplete_parameter = "within"
+
+    def __init__(
+        self, request: HttpRequest, params: dict, model: Any, model_admin: Any
+    ) -> None:
+        self.model_admin = model_admin
+        self.autocomplete_field = Claim._meta.get_field("places")
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple]:
-        tree = PlaceTree(list(Place.objects.only("name", "parent")))
-        return [
-            (str(place.pk), "\u2003" * depth + place.name)
-            for depth, place in tree.walk()
-        ]
+        return []  # the search box asks for places as the editor types
+
+    def autocomplete_value(self) -> str | None:
+        return self.value()
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if not self.value():

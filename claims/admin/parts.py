@@ -16,6 +16,13 @@ from claims.models import ClaimLink, Evidence, Statement, StatusChange
 from .badges import badge
 from .filters import GradeFilter
 from .refusals import ServiceAdmin
+from .scale import AutocompleteFilter, ClaimSearchMixin, ScaleAdmin
+
+# The parts of a claim are found through their claim, with the claims' search.
+PART_SEARCH_HELP = (
+    "Finds the {} of the claims whose text, quotes, sources or places match, "
+    "in any spelling: Demidovka, Демидовка."
+)
 
 
 class ClaimPartAdmin(ServiceAdmin):
@@ -41,25 +48,19 @@ class ClaimPartAdmin(ServiceAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(ClaimPartAdmin):
+class StatementAdmin(ScaleAdmin, ClaimSearchMixin, ClaimPartAdmin):
     list_display = ["source_label", "stance_badge", "claim", "stated_on", "document"]
     list_filter = [
         "stance",
         ("source__reliability", GradeFilter),
         "source__affiliation",
-        "source",
+        ("source", AutocompleteFilter),
         "stated_on",
     ]
     list_select_related = ["source", "claim", "document"]
-    search_fields = [
-        "quote",
-        "translation",
-        "source__name",
-        "source__aliases",
-        "claim__text",
-    ]
+    search_fields = ["claim__text"]
+    search_help_text = PART_SEARCH_HELP.format("statements")
     autocomplete_fields = ["claim", "source", "document"]
-    date_hierarchy = "stated_on"
     history_list_display = ["stance", "stated_on"]
 
     @admin.display(description="source", ordering="source__name")
@@ -72,13 +73,17 @@ class StatementAdmin(ClaimPartAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ClaimPartAdmin):
+class EvidenceAdmin(ScaleAdmin, ClaimSearchMixin, ClaimPartAdmin):
     list_display = ["document", "stance_badge", "claim", "created_at"]
-    list_filter = ["stance", "document__publisher", "created_at"]
+    list_filter = [
+        "stance",
+        ("document__publisher", AutocompleteFilter),
+        "created_at",
+    ]
     list_select_related = ["document", "claim"]
-    search_fields = ["note", "document__title", "document__url", "claim__text"]
+    search_fields = ["claim__text"]
+    search_help_text = PART_SEARCH_HELP.format("evidence")
     autocomplete_fields = ["claim", "document"]
-    date_hierarchy = "created_at"
 
     @admin.display(description="stance", ordering="stance")
     def stance_badge(self, obj: Evidence) -> str:
@@ -86,23 +91,25 @@ class EvidenceAdmin(ClaimPartAdmin):
 
 
 @admin.register(ClaimLink)
-class ClaimLinkAdmin(ClaimPartAdmin):
+class ClaimLinkAdmin(ScaleAdmin, ClaimSearchMixin, ClaimPartAdmin):
     list_display = ["from_claim", "kind", "to_claim", "created_at"]
     list_filter = ["kind", "created_at"]
     list_select_related = ["from_claim", "to_claim"]
-    search_fields = ["from_claim__text", "to_claim__text", "note"]
+    search_fields = ["from_claim__text"]
+    search_help_text = PART_SEARCH_HELP.format("links")
+    claim_search_fields = ("from_claim", "to_claim")
     autocomplete_fields = ["from_claim", "to_claim"]
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ScaleAdmin, ClaimSearchMixin, admin.ModelAdmin):
     """The timeline is append-only: it is written by the change-status service."""
 
     list_display = ["claim", "change", "is_correction", "changed_by", "changed_at"]
     list_filter = ["new_status", "old_status", "is_correction", "changed_at"]
     list_select_related = ["claim", "changed_by"]
-    search_fields = ["claim__text", "rationale", "changed_by__username"]
-    date_hierarchy = "changed_at"
+    search_fields = ["claim__text"]
+    search_help_text = PART_SEARCH_HELP.format("verdict changes")
 
     @admin.display(description="change")
     def change(self, obj: StatusChange) -> str:

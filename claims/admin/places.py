@@ -12,10 +12,11 @@ from claims.models import Claim, Place
 from verifier.admin import ReferenceDataAdmin
 
 from .forms import LinesFieldsMixin
+from .scale import PLACE_NAMES, AutocompleteFilter, ScaleAdmin, TrigramSearchMixin
 
 
 @admin.register(Place)
-class PlaceAdmin(LinesFieldsMixin, ReferenceDataAdmin):
+class PlaceAdmin(ScaleAdmin, TrigramSearchMixin, LinesFieldsMixin, ReferenceDataAdmin):
     reference_permission = "claims.set_reference_place"
     lines_fields = ("alternate_names",)
     list_display = [
@@ -28,11 +29,12 @@ class PlaceAdmin(LinesFieldsMixin, ReferenceDataAdmin):
     ]
     list_filter = [
         "kind",
-        ("parent", admin.RelatedOnlyFieldListFilter),
+        ("parent", AutocompleteFilter),
         ("latitude", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["parent__parent__parent"]
-    search_fields = ["name", "slug", "alternate_names", "parent__name"]
+    search_fields = ["name", "alternate_names"]
+    trigram_search_columns = [PLACE_NAMES]
     search_help_text = "Name or any spelling: Demidovka, Demydivka, Демидовка."
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}

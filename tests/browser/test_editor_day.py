@@ -11,7 +11,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from claims.models import Claim, Stance
+from claims.models import Claim, Place, Stance
+from sources.models import Source
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,6 +24,23 @@ CLAIM = "Ukrainian forces entered the village of Prilesye on 18 March 2025."
 @pytest.fixture
 def desk(db):
     call_command("load_demo", verbosity=0)
+    # An archive's worth of reference data: the admin's filters and boxes must
+    # not list every row.
+    region = Place.objects.get(slug="belgorod-region")
+    Place.objects.bulk_create(
+        Place(name=f"Hamlet {n}", slug=f"hamlet-{n}", kind="village", parent=region)
+        for n in range(3000)
+    )
+    Source.objects.bulk_create(
+        Source(
+            name=f"Channel {n}",
+            slug=f"channel-{n}",
+            kind="media",
+            affiliation="independent",
+            reliability="C",
+        )
+        for n in range(3000)
+    )
     for username, group in (("desk-editor", "Editors"), ("desk-reviewer", "Reviewers")):
         user = UserFactory(username=username, is_staff=True, password=PASSWORD)
         user.groups.add(Group.objects.get(name=group))
@@ -143,6 +161,18 @@ def test_an_editors_day(live_server, page, artifacts, axe, desk):
     page.goto(f"{base}/admin/claims/claim/")
     page.screenshot(path=artifacts / "claims.png", full_page=True)
     assert not [v for v in axe(page) if v["id"] == "color-contrast"]
+
+    # The list filtered by a source picked in its search box, among thousands.
+    with page.expect_navigation(url=re.compile("statements__source__id__exact=")):
+        autocomplete(
+            page,
+            "id_filter_statements__source__id__exact",
+            "Зеленський",
+            "Volodymyr Zelensky",
+        )
+    assert page.get_by_role(
+        "link", name=re.compile("entered the village of Prilesye")
+    ).is_visible()
 
     claim.refresh_from_db()
     assert (claim.status, claim.visibility) == ("confirmed", "published")
