@@ -84,6 +84,7 @@ def test_every_kind_of_change_is_told_in_words(client, editor, reviewer, claim):
         evidence=[evidence],
         by=editor,
     )
+    services.submit_claim(claim, by=editor)
     services.publish_claim(claim, by=reviewer)
     services.update_claim(
         claim, by=reviewer, text="Fighting inside Demidovka.", rationale="Clearer."
@@ -101,17 +102,19 @@ def test_every_kind_of_change_is_told_in_words(client, editor, reviewer, claim):
         "Places: removed Demidovka Places: added Prilesye",
         "Text: “Fighting in Demidovka.” → “Fighting inside Demidovka.”",
         "Published",
+        "Submitted for review",
         "Status: Unverified → Disputed",
         "Evidence added: Drone footage (supports)",
         "Created Places: added Demidovka",
     ]
-    assert [row[0] for row in rows] == ["7", "6", "5", "4", "3", "2", "1"]
+    assert [row[0] for row in rows] == ["8", "7", "6", "5", "4", "3", "2", "1"]
     who = [row[-2] for row in rows]
     assert who == [
         "reviewer",
         "editor",
         "reviewer",
         "reviewer",
+        "editor",
         "editor",
         "editor",
         "editor",
