@@ -80,8 +80,9 @@ REFERENCE = "reference"
 # What another claim's page shows of a claim: a save of any other field
 # (a new version, the time of the change) leaves its card as it was.
 CARD_FIELDS = frozenset({"text", "slug", "status", "visibility", "published_at"})
-# Who has a claim in hand is the desk's business: it shows on no public page.
-DESK_FIELDS = frozenset({"assignee"})
+# Who has a claim in hand is the desk's business: it shows on no public page
+# (an assignment is a new version of the claim, and changes nothing else).
+DESK_FIELDS = frozenset({"assignee", "version"})
 
 
 def _lists() -> str:

@@ -369,9 +369,10 @@ def assign_claim(
 ) -> Claim:
     """Hand a claim to someone on the desk, or to nobody (``None``).
 
-    Who has a claim in hand is not what it says: the change is in the audit
-    history, but the claim keeps its version, so no one's open copy of it
-    goes stale.
+    A new version of the claim, so that its ETag and its audit history tell
+    who has it now, and an editor saving a copy loaded before is told who
+    took it. Who has a claim in hand is not what it says: ``updated_at``
+    and the public pages stay as they were.
     """
     _require(by, "claims.change_claim", "Your role cannot assign claims.")
     if to is not None and not may_be_assigned(to):
@@ -385,8 +386,9 @@ def assign_claim(
     if locked.assignee_id == (to.pk if to else None):
         return claim
     locked.assignee = to
-    _save(locked, by, update_fields=["assignee"])
-    claim.assignee = to
+    locked.version += 1
+    _save(locked, by, update_fields=["assignee", "version"])
+    claim.assignee, claim.version = to, locked.version
     return claim
 
 

@@ -354,8 +354,7 @@ class ClaimDetailSerializer(ClaimSerializer):
     links = ClaimLinksField()
     assignee = AssigneeField(
         help_text="Who on the desk has the claim in hand (staff only; null for "
-        "others). Assigning is not a new version of the claim, so it does not "
-        "change the ETag."
+        "others). Assigning is a new version of the claim: a new ETag."
     )
 
     class Meta(ClaimSerializer.Meta):

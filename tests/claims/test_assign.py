@@ -1,5 +1,5 @@
 """Who has a claim in hand: set by editors and up, only to someone on the
-desk, audited, and no new version of the claim."""
+desk, audited, a new version of the claim that no public page shows."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -31,17 +31,24 @@ def test_editors_and_up_assign_a_claim(role, request, other_editor):
     assert (newest.assignee_id, newest.history_user) == (other_editor.pk, by)
 
 
-def test_assigning_keeps_the_version_and_every_page_counter(editor, other_editor):
-    """Open copies of the claim stay current: assigning is not an edit."""
+def test_assigning_is_a_new_version_that_leaves_public_pages_alone(
+    editor, other_editor
+):
+    """The ETag and the history tell who has the claim; a copy loaded before
+    is stale; what the claim says, and when it last changed, stay."""
     claim = PublishedClaimFactory()
+    updated_at = stored(claim).updated_at
     counters = list(PageVersion.objects.order_by("name").values_list())
 
     services.assign_claim(claim, to=other_editor, by=editor)
 
     after = stored(claim)
-    assert (after.version, after.updated_at) == (1, claim.updated_at)
+    assert (after.version, after.updated_at) == (claim.version, updated_at)
     assert list(PageVersion.objects.order_by("name").values_list()) == counters
-    services.update_claim(claim, by=editor, text="Reworded.", expected_version=1)
+    with pytest.raises(services.StaleVersion):
+        services.update_claim(
+            claim, by=editor, text="Reworded.", expected_version=after.version - 1
+        )
 
 
 def test_a_claim_is_unassigned_with_none(editor):
@@ -136,7 +143,10 @@ def test_the_staff_detail_shows_the_assignee_and_the_public_one_does_not(
 
     assert assigned.status_code == 200, assigned.content
     assert assigned.json()["assignee"] == "other-editor"
-    assert assigned["ETag"] == claim.etag
+    # A client holding the old ETag is told the claim changed.
+    assert assigned["ETag"] != claim.etag
+    revalidated = api(editor).get(path, HTTP_IF_NONE_MATCH=claim.etag)
+    assert revalidated.status_code == 200
     assert api(editor).get(path).json()["assignee"] == "other-editor"
     public = api().get(path)
     assert public.json()["assignee"] is None
@@ -216,7 +226,7 @@ def test_the_claim_page_assigns_to_me_and_through_the_chooser(
     assert stored(claim).assignee == editor
     assert "Assigned to editor." in mine.text
 
-    client.post(url, {"assignee": other_editor.pk, "version": 1})
+    client.post(url, {"assignee": other_editor.pk, "version": 2})
     assert stored(claim).assignee == other_editor
 
     page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).text

@@ -54,7 +54,7 @@
     root.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
       const container = select.nextElementSibling;
       if (!container || !container.classList.contains("select2")) return;
-      const name = labelOf(select.id) || select.name;
+      const name = select.getAttribute("aria-label") || labelOf(select.id) || select.name;
       container.querySelectorAll(
         ".select2-selection, .select2-search__field, [role=textbox]"
       )
@@ -77,7 +77,10 @@
   }
 
   // Django starts its select2 widgets when the page is ready; this runs after.
-  window.addEventListener("load", nameAll);
+  window.addEventListener("load", function () {
+    nameAll();
+    setTimeout(nameAll);
+  });
   document.addEventListener("formset:added", function () {
     setTimeout(nameAll);
   });
