@@ -2,7 +2,8 @@
 
 The editor signs in, records a claim in an event, attributes it to Zelensky
 (asserts) and the Russian Ministry of Defence (denies), attaches evidence and
-moves it to disputed; a reviewer then confirms and publishes it.
+moves it to disputed and submits it for review; a reviewer then confirms and
+publishes it.
 """
 
 import re
@@ -132,11 +133,14 @@ def test_an_editors_day(live_server, page, artifacts, axe, desk):
     change_status(page, "disputed", "Kyiv says its troops are there; Moscow denies.")
     page.wait_for_selector("text=Status changed: Unverified → Disputed.")
     assert page.locator(".badge.status-disputed").first.is_visible()
-    assert page.get_by_role("button", name="Publish").count() == 0
+    assert page.get_by_role("link", name="Publish…").count() == 0
     page.get_by_role("link", name="Change status").click()
     options = page.get_by_label("New status").locator("option").all_inner_texts()
     assert "Confirmed" not in options
     page.go_back()
+    # Done: the editor hands it to a reviewer.
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_selector(".badge.visibility-in_review")
     sign_out(page)
 
     # The reviewer confirms it on evidence and publishes it.
@@ -147,7 +151,8 @@ def test_an_editors_day(live_server, page, artifacts, axe, desk):
         page, "confirmed", "Geolocated footage places the unit in the village."
     )
     page.wait_for_selector("text=Status changed: Disputed → Confirmed.")
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("link", name="Publish…").click()
+    page.get_by_role("button", name="Confirm: publish").click()
     page.wait_for_selector("text=Published: ")
     assert page.locator(".badge.visibility-published").first.is_visible()
     page.screenshot(
