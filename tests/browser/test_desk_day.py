@@ -100,7 +100,9 @@ def test_the_desks_whole_day(live_server, artifacts, axe, day, people):
     demidovka = re.compile("inside the village of Demidovka")
     panel.get_by_role("link", name=demidovka).wait_for()
     screens.check(ana, "add-near-duplicate")
-    ana.locator("#id_text").fill(CLAIM)
+    # Her own words: the panel answers them before she saves.
+    with ana.expect_response(lambda response: "/claim/similar/" in response.url):
+        ana.locator("#id_text").fill(CLAIM)
     ana.get_by_role("button", name="Save and continue editing").click()
     ana.wait_for_selector(".messagelist .success")
     claim = Claim.objects.get(text=CLAIM)
