@@ -22,6 +22,8 @@ def _visibility(old: str, new: str) -> str | None:
         return "Unpublished"
     if new == IN_REVIEW:
         return "Submitted for review"
+    if old == IN_REVIEW:
+        return "Returned to draft"
     return None
 
 

@@ -62,11 +62,9 @@ class PageProblems:
         return json.dumps(vars(self), indent=2)
 
 
-@pytest.fixture
-def page(browser, request) -> Iterator:
-    """A fresh browser context and page; its problems are on ``page.problems``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+def watch(page) -> PageProblems:
+    """Record ``page``'s console errors, uncaught errors and failed requests
+    on ``page.problems`` (also returned)."""
     problems = PageProblems()
     page.on(
         "console",
@@ -90,6 +88,15 @@ def page(browser, request) -> Iterator:
         ),
     )
     page.problems = problems
+    return problems
+
+
+@pytest.fixture
+def page(browser, request) -> Iterator:
+    """A fresh browser context and page; its problems are on ``page.problems``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch(page)
     yield page
     context.close()
 

@@ -40,7 +40,18 @@
         .catch(function () {});  // offline for a moment: the next beat retries
     }
     setInterval(beat, HEARTBEAT_MS);
+    // A form posted from this page (save, assign, a note, submit for review)
+    // comes back to the claim: that is no leaving, and a "leave" arriving
+    // after the next page has marked the claim open would undo that mark.
+    let posting = false;
+    window.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) posting = true;
+    });
+    window.addEventListener("pageshow", function () {
+      posting = false;
+    });
     window.addEventListener("pagehide", function () {
+      if (posting) return;
       const body = new FormData();
       body.append("csrfmiddlewaretoken", csrfToken());
       body.append("leave", "1");
@@ -70,7 +81,7 @@
         form.append(input);
       }
       document.body.append(form);
-      form.submit();
+      form.requestSubmit();
     });
     return button;
   }
