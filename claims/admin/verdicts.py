@@ -128,13 +128,8 @@ class VerdictAdmin(ReviewAdmin):
             version = None
         try:
             service(claim, by=request.user, expected_version=version)
-        except services.StaleVersion as error:
-            for text in stale_messages(claim, error.expected):
-                self.message_user(request, text, messages.ERROR)
-        except (ValidationError, PermissionDenied) as error:
-            for texts in refusal_messages(error).values():
-                for text in texts:
-                    self.message_user(request, text, messages.ERROR)
+        except (services.StaleVersion, ValidationError, PermissionDenied) as error:
+            self._refused(request, claim, error)
         else:
             self.message_user(request, f"{done}: “{claim}”.", messages.SUCCESS)
         return HttpResponseRedirect(change_url)

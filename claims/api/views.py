@@ -8,6 +8,7 @@ queries whatever its size.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -428,6 +429,17 @@ class ClaimViewSet(
         )
         return self._detail(claim)
 
+    def _step(self, service: Callable[..., Claim]) -> Response:
+        """A step of the claim's way to publication, on the version the
+        client holds (``If-Match``)."""
+        claim = self.get_object()
+        service(
+            claim,
+            by=self.request.user,
+            expected_version=expected_version(self.request, claim),
+        )
+        return self._detail(claim)
+
     @extend_schema(
         request=None,
         responses=_CLAIM_RESPONSES,
@@ -436,11 +448,7 @@ class ClaimViewSet(
     @action(detail=True, methods=["post"])
     @idempotent
     def submit(self, request: Request, slug: str) -> Response:
-        claim = self.get_object()
-        services.submit_claim(
-            claim, by=request.user, expected_version=expected_version(request, claim)
-        )
-        return self._detail(claim)
+        return self._step(services.submit_claim)
 
     @extend_schema(
         request=ReturnInputSerializer,
@@ -472,11 +480,7 @@ class ClaimViewSet(
     @action(detail=True, methods=["post"])
     @idempotent
     def publish(self, request: Request, slug: str) -> Response:
-        claim = self.get_object()
-        services.publish_claim(
-            claim, by=request.user, expected_version=expected_version(request, claim)
-        )
-        return self._detail(claim)
+        return self._step(services.publish_claim)
 
     @extend_schema(
         request=None,
@@ -486,18 +490,14 @@ class ClaimViewSet(
     @action(detail=True, methods=["post"])
     @idempotent
     def unpublish(self, request: Request, slug: str) -> Response:
-        claim = self.get_object()
-        services.unpublish_claim(
-            claim, by=request.user, expected_version=expected_version(request, claim)
-        )
-        return self._detail(claim)
+        return self._step(services.unpublish_claim)
 
     @extend_schema(
         request=AssignInputSerializer,
         responses=_CLAIM_RESPONSES,
         description="Hand the claim to someone on the desk (an active staff "
         "user who may edit claims), or to nobody with null (editors and up). "
-        "Not a new version of the claim: the ETag stays.",
+        "A new version of the claim: a new ETag.",
     )
     @action(detail=True, methods=["post"])
     @idempotent
