@@ -62,6 +62,9 @@ class PageProblems:
         return json.dumps(vars(self), indent=2)
 
 
+BACKGROUND = frozenset({"fetch", "xhr", "ping", "beacon"})
+
+
 def watch(page) -> PageProblems:
     """Record ``page``'s console errors, uncaught errors and failed requests
     on ``page.problems`` (also returned)."""
@@ -75,10 +78,15 @@ def watch(page) -> PageProblems:
         ),
     )
     page.on("pageerror", lambda error: problems.page_errors.append(str(error)))
-    page.on(
-        "requestfailed",
-        lambda req: problems.failed_requests.append(f"{req.method} {req.url}"),
-    )
+
+    def failed(req) -> None:
+        # A background lookup (the near-duplicates panel's, a heartbeat) cut
+        # short because the page was left is not a failure anyone sees.
+        if req.failure == "net::ERR_ABORTED" and req.resource_type in BACKGROUND:
+            return
+        problems.failed_requests.append(f"{req.method} {req.url} {req.failure}")
+
+    page.on("requestfailed", failed)
     page.on(
         "response",
         lambda response: (
