@@ -114,9 +114,16 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 class ClaimDetailSerializer(ClaimSerializer):
     links = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "links"]
+        fields = [*ClaimSerializer.Meta.fields, "links", "assignee"]
+
+    def get_assignee(self, claim: Claim) -> str | None:
+        user = self.context["request"].user
+        if claim.assignee_id is None or not user.is_staff:
+            return None
+        return claim.assignee.get_username()
 
     def get_links(self, claim: Claim) -> list[dict]:
         brief = ["id", "slug", "text", "status"]

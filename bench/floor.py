@@ -105,7 +105,8 @@ SELECT {COLUMNS},
                     'id', o.id, 'slug', o.slug, 'text', o.text, 'status', o.status))
               FROM claims_claimlink l JOIN claims_claim o ON o.id = l.from_claim_id
              WHERE l.to_claim_id = c.id AND o.visibility = 'published'
-          ) AS links(link)), '[]') AS links
+          ) AS links(link)), '[]') AS links,
+    NULL AS assignee
   FROM claims_claim c LEFT JOIN claims_event e ON e.id = c.event_id
  WHERE c.visibility = 'published' AND c.slug = %(slug)s
 """  # noqa: S608 - no input is formatted in
