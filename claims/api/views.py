@@ -8,10 +8,8 @@ queries whatever its size.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
@@ -26,9 +24,7 @@ from drf_spectacular.utils import (
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
-    NotAuthenticated,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from rest_framework.renderers import JSONRenderer
@@ -48,7 +44,6 @@ from claims.models import (
     Statement,
     Status,
     StatusChange,
-    sees_drafts,
 )
 from verifier.conditional import (
     ConcurrencyControlled,
@@ -61,6 +56,7 @@ from verifier.parameters import QueryParametersMixin
 from verifier.rest import SlugOrIdLookupMixin
 from verifier.viewsets import ReferenceViewSet
 
+from .desk import CLAIM_RESPONSES, DeskActionsMixin
 from .documents import (
     claim_detail_json,
     claim_list_json,
@@ -85,7 +81,6 @@ from .filters import (
 from .permissions import ACTION_PERMISSIONS
 from .renderers import ORJSONRenderer
 from .serializers import (
-    AssignInputSerializer,
     ClaimDetailSerializer,
     ClaimHistorySerializer,
     ClaimLinkSerializer,
@@ -93,9 +88,7 @@ from .serializers import (
     ClaimWriteSerializer,
     EventSerializer,
     EvidenceSerializer,
-    NoteSerializer,
     PlaceSerializer,
-    ReturnInputSerializer,
     StatementSerializer,
     StatusChangeInputSerializer,
 )
@@ -137,22 +130,17 @@ def page_not_modified(etag: str) -> Response:
     return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
 
 
-_CLAIM_RESPONSES = {
-    200: ClaimDetailSerializer,
-}
-
-
 @extend_schema_view(
     create=extend_schema(
         request=ClaimWriteSerializer,
         responses={201: ClaimDetailSerializer},
         description="Create a draft claim, unverified. The answer carries its ETag.",
     ),
-    update=extend_schema(request=ClaimWriteSerializer, responses=_CLAIM_RESPONSES),
+    update=extend_schema(request=ClaimWriteSerializer, responses=CLAIM_RESPONSES),
     partial_update=extend_schema(
-        request=ClaimWriteSerializer, responses=_CLAIM_RESPONSES
+        request=ClaimWriteSerializer, responses=CLAIM_RESPONSES
     ),
-    retrieve=extend_schema(responses=_CLAIM_RESPONSES),
+    retrieve=extend_schema(responses=CLAIM_RESPONSES),
     list=extend_schema(
         responses={
             200: ClaimSerializer(many=True),
@@ -183,6 +171,7 @@ _CLAIM_RESPONSES = {
     ),
 )
 class ClaimViewSet(
+    DeskActionsMixin,
     QueryParametersMixin,
     SlugOrIdLookupMixin,
     ConcurrencyControlled,
@@ -393,7 +382,7 @@ class ClaimViewSet(
 
     @extend_schema(
         request=StatusChangeInputSerializer,
-        responses=_CLAIM_RESPONSES,
+        responses=CLAIM_RESPONSES,
         description="Change the verdict: the only way a status changes. Every "
         "change has a rationale; every status but unverified rests on evidence "
         "of this claim; only reviewers set or leave confirmed and false. The "
@@ -428,129 +417,6 @@ class ClaimViewSet(
             expected_version=version,
         )
         return self._detail(claim)
-
-    def _step(self, service: Callable[..., Claim]) -> Response:
-        """A step of the claim's way to publication, on the version the
-        client holds (``If-Match``)."""
-        claim = self.get_object()
-        service(
-            claim,
-            by=self.request.user,
-            expected_version=expected_version(self.request, claim),
-        )
-        return self._detail(claim)
-
-    @extend_schema(
-        request=None,
-        responses=_CLAIM_RESPONSES,
-        description="Submit a draft for review (editors and up).",
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def submit(self, request: Request, slug: str) -> Response:
-        return self._step(services.submit_claim)
-
-    @extend_schema(
-        request=ReturnInputSerializer,
-        responses=_CLAIM_RESPONSES,
-        description="Send a claim in review back to draft, with a note saying "
-        "what it needs (reviewers). The note joins the claim's notes.",
-    )
-    @action(detail=True, methods=["post"], url_path="return")
-    @idempotent
-    def return_to_draft(self, request: Request, slug: str) -> Response:
-        claim = self.get_object()
-        version = expected_version(request, claim)
-        serializer = ReturnInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.return_claim(
-            claim,
-            by=request.user,
-            note=serializer.validated_data["note"],
-            expected_version=version,
-        )
-        return self._detail(claim)
-
-    @extend_schema(
-        request=None,
-        responses=_CLAIM_RESPONSES,
-        description="Make a claim in review public (reviewers); a draft is "
-        "submitted for review first. Later verdict changes are corrections.",
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def publish(self, request: Request, slug: str) -> Response:
-        return self._step(services.publish_claim)
-
-    @extend_schema(
-        request=None,
-        responses=_CLAIM_RESPONSES,
-        description="Take the claim off the public pages, back to draft (reviewers).",
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def unpublish(self, request: Request, slug: str) -> Response:
-        return self._step(services.unpublish_claim)
-
-    @extend_schema(
-        request=AssignInputSerializer,
-        responses=_CLAIM_RESPONSES,
-        description="Hand the claim to someone on the desk (an active staff "
-        "user who may edit claims), or to nobody with null (editors and up). "
-        "A new version of the claim: a new ETag.",
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def assign(self, request: Request, slug: str) -> Response:
-        claim = self.get_object()
-        version = expected_version(request, claim)
-        serializer = AssignInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        pk = serializer.validated_data["assignee"]
-        to = None
-        if pk is not None:
-            to = get_user_model().objects.filter(pk=pk).first()
-            if to is None:
-                raise ValidationError({"assignee": [f"No user with id {pk}."]})
-        services.assign_claim(claim, to=to, by=request.user, expected_version=version)
-        return self._detail(claim)
-
-    @extend_schema(
-        methods=["GET"],
-        responses={200: NoteSerializer(many=True)},
-        description="The staff's notes on the claim, newest first (staff only).",
-    )
-    @extend_schema(
-        methods=["POST"],
-        request=NoteSerializer,
-        responses={201: NoteSerializer},
-        description="Add a note (editors and up). Not a change of the claim: "
-        "no If-Match, no new version.",
-    )
-    @action(
-        detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[]
-    )
-    def notes(self, request: Request, slug: str) -> Response:
-        claim = self.get_object()
-        if not sees_drafts(request.user):
-            # Notes are the desk's: anyone else learns only that they exist
-            # for a claim they can see anyway.
-            if not request.user.is_authenticated:
-                raise NotAuthenticated
-            raise PermissionDenied
-        if request.method == "POST":
-            return self._add_note(request, claim)
-        notes = claim.notes.select_related("author")
-        return Response(NoteSerializer(notes, many=True).data)
-
-    @idempotent
-    def _add_note(self, request: Request, claim: Claim) -> Response:
-        serializer = NoteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        note = services.add_note(
-            claim, by=request.user, text=serializer.validated_data["text"]
-        )
-        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ClaimHistorySerializer})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
