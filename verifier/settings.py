@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "verifier.idempotency",
+    "verifier.changes",
 ]
 
 MIDDLEWARE = [
