@@ -71,7 +71,8 @@ def pages() -> list[Page]:
     from django.urls import reverse
 
     user = superuser()
-    found = []
+    # The desk's start page: the review queues and their counts.
+    found = [Page("admin index (queues)", reverse("admin:index"))]
     for model, model_admin in sorted(
         admin.site._registry.items(), key=lambda item: item[0]._meta.label
     ):

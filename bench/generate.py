@@ -6,10 +6,12 @@
 Sizes: ``100`` (the CI smoke run), ``10k``, ``100k``, ``1m`` or any number.
 Per claim: about 3 statements and 2 evidence, 1–2 places, an event (100
 claims each), a status with its StatusChange history resting on evidence;
-90% published. Words follow a Zipf distribution over a vocabulary of about
-5,000 words, so a few words are in most claims and most are rare; a tenth of
-the quotes are in Russian or Ukrainian (Cyrillic). The same seed gives the
-same data.
+90% published. The desk's state (``desk``): a quarter of the drafts in
+review, another quarter returned with a note, every claim's review steps,
+and one claim in 49 in someone's hands. Words follow a Zipf distribution
+over a vocabulary of about 5,000 words, so a few words are in most claims and
+most are rare; a tenth of the quotes are in Russian or Ukrainian (Cyrillic).
+The same seed gives the same data.
 
 It writes with ``COPY`` and bypasses ``claims.services``: the services lock a
 row and write an audit history row per change, which would take hours at a
@@ -214,7 +216,8 @@ SEARCH_TRIGGER_TABLES = _words(
 
 def reset() -> None:
     tables = _words(
-        "claims_search_word claims_statuschangeevidence claims_statuschange "
+        "claims_search_word claims_reviewstep claims_note "
+        "claims_statuschangeevidence claims_statuschange "
         "claims_claimlink claims_evidence claims_statement claims_claim_places "
         "claims_claim "
         "claims_event_places claims_event claims_place sources_document "
@@ -518,6 +521,62 @@ def generate(total: int, seed: int) -> None:
             )
 
 
+DESK_USERS = 6
+
+
+def desk() -> None:
+    """The desk's state over the archive, set-based: drafts in review (each
+    with its ``submitted`` step), drafts returned with a note (``submitted``
+    then ``returned``), published claims with their ``submitted`` and
+    ``published`` steps, and every 49th claim assigned to one of
+    ``DESK_USERS`` editors. Run again, it starts over."""
+    users = [
+        get_user_model()
+        .objects.get_or_create(username=f"desk-{n}", defaults={"is_staff": True})[0]
+        .pk
+        for n in range(DESK_USERS)
+    ]
+    # Claim c is in the hands of desk user number c % DESK_USERS.
+    by = (
+        "(SELECT u.id FROM desk_user u "
+        "WHERE u.slot = c.id % (SELECT count(*) FROM desk_user))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE desk_user (slot int, id int) ON COMMIT DROP")
+        cursor.executemany(
+            "INSERT INTO desk_user VALUES (%s, %s)", list(enumerate(users))
+        )
+        for statement in (
+            "TRUNCATE claims_reviewstep, claims_note RESTART IDENTITY",
+            "UPDATE claims_claim SET visibility = 'draft' "
+            "WHERE visibility = 'in_review'",
+            "UPDATE claims_claim SET assignee_id = NULL, returned_to_id = NULL "
+            "WHERE assignee_id IS NOT NULL OR returned_to_id IS NOT NULL",
+            "UPDATE claims_claim SET visibility = 'in_review' "
+            "WHERE visibility = 'draft' AND id % 4 = 0",
+            "INSERT INTO claims_reviewstep (claim_id, action, by_id, at) "
+            "SELECT c.id, 'submitted', BY, c.updated_at FROM claims_claim c "
+            "WHERE c.visibility = 'in_review' "
+            "OR (c.visibility = 'draft' AND c.id % 4 = 1)",
+            "INSERT INTO claims_note (claim_id, author_id, text, kind, created_at) "
+            "SELECT c.id, BY, 'Name the second source.', 'returned', "
+            "c.updated_at + interval '1 hour' FROM claims_claim c "
+            "WHERE c.visibility = 'draft' AND c.id % 4 = 1",
+            "INSERT INTO claims_reviewstep (claim_id, action, by_id, at, note_id) "
+            "SELECT n.claim_id, 'returned', n.author_id, n.created_at, n.id "
+            "FROM claims_note n",
+            "UPDATE claims_claim c SET returned_to_id = BY "
+            "WHERE c.visibility = 'draft' AND c.id % 4 = 1",
+            "INSERT INTO claims_reviewstep (claim_id, action, by_id, at) "
+            "SELECT c.id, s.action, BY, c.published_at - s.shift "
+            "FROM claims_claim c, (VALUES ('submitted', interval '1 hour'), "
+            "('published', interval '0')) AS s (action, shift) "
+            "WHERE c.visibility = 'published'",
+            "UPDATE claims_claim c SET assignee_id = BY WHERE c.id % 49 = 0",
+        ):
+            cursor.execute(statement.replace("BY", by))
+
+
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -529,16 +588,33 @@ def parse_size(raw: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("size", help="100, 10k, 100k, 1m, or a number of claims")
+    parser.add_argument(
+        "size", nargs="?", help="100, 10k, 100k, 1m, or a number of claims"
+    )
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument(
         "--reset", action="store_true", help="empty the claims and sources first"
     )
+    parser.add_argument(
+        "--desk",
+        action="store_true",
+        help="only (re)make the desk's state over the claims already there",
+    )
     args = parser.parse_args(argv)
-    total = parse_size(args.size)
+    if args.size is None and not args.desk:
+        parser.error("give the size of the archive")
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to a scratch PostgreSQL database.")
     call_command("migrate", verbosity=0)
+    if args.desk:
+        started = time.monotonic()
+        with transaction.atomic():
+            desk()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        print(f"the desk's state in {time.monotonic() - started:.0f}s")
+        return
+    total = parse_size(args.size)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM (SELECT 1 FROM claims_claim LIMIT 1) x")
         filled = cursor.fetchone()[0]
@@ -553,6 +629,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for table in SEARCH_TRIGGER_TABLES:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         generate(total, args.seed)
+        desk()
         with connection.cursor() as cursor:
             # The deferred foreign-key checks first: ALTER TABLE waits for none.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -10,6 +10,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -19,7 +20,11 @@ from simple_history.models import HistoricalRecords
 from sources.models import Document, Source
 from verifier.json_shape import computed
 from verifier.models import CountingQuerySet
-from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
+from verifier.slugs import (
+    SLUG_NOT_ALL_DIGITS,
+    validate_slug_not_a_route,
+    validate_slug_not_all_digits,
+)
 
 from .choices import EvidenceStance, LinkKind, Stance, Status, Visibility
 from .desk import Note as Note
@@ -81,6 +86,19 @@ class Claim(models.Model):
         editable=False,
         related_name="assigned_claims",
     )
+    # Whom a draft returned from review goes back to: who submitted it. The
+    # desk's "Returned to me" reads it through an index; the review steps
+    # (``claims.desk.ReviewStep``) hold the full story. Set by the return,
+    # cleared by the next step (``claims.services.review``).
+    returned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -114,8 +132,18 @@ class Claim(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="claim_updated"),
             # The API's ?ordering=created_at / -created_at, either direction.
             models.Index(fields=["-created_at", "-id"], name="claim_created"),
+            models.Index(
+                fields=["returned_to"],
+                condition=Q(returned_to__isnull=False),
+                name="claim_returned_to",
+            ),
         ]
         constraints = [
+            # Only a draft is ever "returned to" someone.
+            models.CheckConstraint(
+                condition=Q(returned_to__isnull=True) | Q(visibility=Visibility.DRAFT),
+                name="claim_returned_is_draft",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="claim_status_valid"
             ),
@@ -143,6 +171,12 @@ class Claim(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:claim", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        try:
+            validate_slug_not_a_route(self.slug, type(self))
+        except ValidationError as error:
+            raise ValidationError({"slug": error}) from None
 
     @property
     def is_published(self) -> bool:

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .choices import ReviewAction
-from .models import Claim, ReviewStep, Status, StatusChange, Visibility
+from .models import Claim, Status, StatusChange, Visibility
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -29,18 +28,10 @@ STALE_AFTER = datetime.timedelta(hours=48)
 def _returned_to(
     claims: QuerySet[Claim], user: Reader, now: datetime.datetime
 ) -> QuerySet[Claim]:
-    """Drafts whose last desk step was a return, submitted by or assigned to
-    ``user``: resubmitted, published or unpublished since, a claim leaves."""
-    steps = ReviewStep.objects.filter(claim=OuterRef("pk")).order_by("-at", "-id")
-    last_submitter = steps.filter(action=ReviewAction.SUBMITTED).values("by")[:1]
-    return (
-        claims.filter(visibility=Visibility.DRAFT)
-        .alias(
-            last_action=Subquery(steps.values("action")[:1]),
-            submitter=Subquery(last_submitter),
-        )
-        .filter(last_action=ReviewAction.RETURNED)
-        .filter(Q(submitter=user.pk) | Q(assignee=user.pk))
+    """Drafts returned from review and not yet submitted again, that ``user``
+    submitted or has in hand (``Claim.returned_to``, through its index)."""
+    return claims.filter(returned_to__isnull=False).filter(
+        Q(returned_to=user.pk) | Q(assignee=user.pk)
     )
 
 

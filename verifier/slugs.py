@@ -6,6 +6,8 @@ so a slug is never all digits: it would read as an id.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q
 from django.utils.text import slugify
@@ -24,6 +26,32 @@ def validate_slug_not_all_digits(value: str) -> None:
         )
 
 
+@cache
+def collection_routes(model: type[Model]) -> frozenset[str]:
+    """The API's addresses beside the items of ``model``'s collection
+    (``/api/v1/claims/export/``), read off the router: an item with such a
+    slug could never be reached at its own address."""
+    from verifier.api import router
+
+    for _, viewset, basename in router.registry:
+        if basename == model._meta.model_name:
+            return frozenset(
+                action.url_path
+                for action in viewset.get_extra_actions()
+                if not action.detail
+            )
+    return frozenset()
+
+
+def validate_slug_not_a_route(value: str, model: type[Model]) -> None:
+    if value in collection_routes(model):
+        raise ValidationError(
+            f"“{value}” names an address of the API beside the "
+            f"{model._meta.verbose_name_plural} (/{value}/). Choose another slug.",
+            code="reserved",
+        )
+
+
 def unique_slug(text: str, *, model: type[Model], max_length: int = 80) -> str:
     """A readable slug from ``text``, whole words only, numbered when taken."""
     base = ""
@@ -36,8 +64,9 @@ def unique_slug(text: str, *, model: type[Model], max_length: int = 80) -> str:
         base = name
     elif base.isdigit():
         base = f"{name}-{base}"
+    taken = collection_routes(model)
     slug, n = base, 2
-    while model._default_manager.filter(slug=slug).exists():
+    while slug in taken or model._default_manager.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

@@ -24,8 +24,7 @@ from claims import presence, services
 from claims.models import Claim, LinkKind
 from claims.search import SIMILAR_MAX_LENGTH
 
-from .history import stale_messages
-from .refusals import refusal_messages
+from .refusals import report_refusal
 
 # A new claim this close to another one is named in a warning when saved.
 DUPLICATE_WARNING_SCORE = 0.5
@@ -200,13 +199,8 @@ class DeskAdmin:
                 by=request.user,
                 expected_version=version,
             )
-        except services.StaleVersion as error:
-            for text in stale_messages(claim, error.expected):
-                self.message_user(request, text, messages.ERROR)
-        except (ValidationError, PermissionDenied) as error:
-            for texts in refusal_messages(error).values():
-                for text in texts:
-                    self.message_user(request, text, messages.ERROR)
+        except (services.StaleVersion, ValidationError, PermissionDenied) as error:
+            report_refusal(self, request, error, claim)
         else:
             self.message_user(
                 request, f"Linked as a duplicate of “{other}”.", messages.SUCCESS

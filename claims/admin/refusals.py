@@ -12,7 +12,10 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from claims import services
+from claims.models import Claim
 from verifier.admin import HistoryAdmin
+
+from .history import stale_messages
 
 DomainError = ValidationError | PermissionDenied | services.StaleVersion
 
@@ -29,7 +32,29 @@ def refusal_messages(error: DomainError) -> dict[str | None, list[str]]:
     return {None: [str(error) or "Your role does not allow this change."]}
 
 
-def add_refusal(form: forms.Form, error: DomainError) -> None:
+def refusal_texts(error: DomainError, claim: Claim | None = None) -> list[str]:
+    """A domain error as the lines a message says; a stale version of
+    ``claim`` names what changed since the editor loaded it."""
+    if isinstance(error, services.StaleVersion) and claim is not None:
+        return stale_messages(claim, error.expected)
+    return [text for texts in refusal_messages(error).values() for text in texts]
+
+
+def report_refusal(
+    model_admin: Any, request: HttpRequest, error: DomainError, claim: Claim | None
+) -> None:
+    """Tell the editor, in the page's messages, why nothing was changed."""
+    for text in refusal_texts(error, claim):
+        model_admin.message_user(request, text, messages.ERROR)
+
+
+def add_refusal(
+    form: forms.Form, error: DomainError, claim: Claim | None = None
+) -> None:
+    """Show ``error`` on the form, by field where it names one."""
+    if isinstance(error, services.StaleVersion) and claim is not None:
+        form.add_error(None, stale_messages(claim, error.expected))
+        return
     for field, texts in refusal_messages(error).items():
         if field in form.fields:
             form.add_error(field, texts)
@@ -95,7 +120,5 @@ class ServiceAdmin(HistoryAdmin):
             with transaction.atomic():
                 return super().delete_view(request, object_id, extra_context)
         except (ValidationError, PermissionDenied, services.StaleVersion) as error:
-            for texts in refusal_messages(error).values():
-                for text in texts:
-                    self.message_user(request, text, messages.ERROR)
+            report_refusal(self, request, error, None)
             return HttpResponseRedirect(request.path.rsplit("delete/", 1)[0])

@@ -22,8 +22,7 @@ from claims.models import Claim, ReviewStep, Visibility
 
 from .badges import badge
 from .filters import QueueFilter
-from .history import stale_messages
-from .refusals import add_refusal, refusal_messages
+from .refusals import add_refusal, report_refusal
 
 
 class ReturnForm(forms.Form):
@@ -158,12 +157,7 @@ class ReviewAdmin:
         }
 
     def _refused(self, request: HttpRequest, claim: Claim, error: Exception) -> None:
-        if isinstance(error, services.StaleVersion):
-            texts = stale_messages(claim, error.expected)
-        else:
-            texts = [t for ts in refusal_messages(error).values() for t in ts]
-        for text in texts:
-            self.message_user(request, text, messages.ERROR)
+        report_refusal(self, request, error, claim)
 
     def return_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         claim = self._claim_or_404(request, object_id)
@@ -182,10 +176,8 @@ class ReviewAdmin:
                     note=form.cleaned_data["note"],
                     expected_version=form.cleaned_data["version"],
                 )
-            except services.StaleVersion as error:
-                form.add_error(None, stale_messages(claim, error.expected))
-            except (ValidationError, PermissionDenied) as error:
-                add_refusal(form, error)
+            except (services.StaleVersion, ValidationError, PermissionDenied) as error:
+                add_refusal(form, error, claim)
             else:
                 self.message_user(
                     request, f"Returned to draft: “{claim}”.", messages.SUCCESS

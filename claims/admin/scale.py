@@ -93,6 +93,12 @@ def bounded_count(queryset: QuerySet, limit: int) -> int:
     return queryset.order_by().values("pk")[: limit + 1].count()
 
 
+def capped_count(queryset: QuerySet, limit: int) -> int:
+    """How many rows ``queryset`` has, up to ``limit``; past it, "1,000+"."""
+    n = bounded_count(queryset, limit)
+    return AtLeastCount(limit) if n > limit else n
+
+
 def estimated_count(queryset: QuerySet) -> int:
     """The planner's estimate of the rows of ``queryset`` (PostgreSQL's
     ``EXPLAIN``, from ``pg_class.reltuples`` and the column statistics)."""
@@ -143,8 +149,9 @@ class CappedFacetsMixin:
             # A condition across a relation would repeat a row per match: it
             # selects rows, each once.
             matching = model._default_manager.filter(condition).values("pk")
-            n = bounded_count(filtered.filter(pk__in=matching), FACET_COUNT_LIMIT)
-            counts[key] = AtLeastCount(n - 1) if n > FACET_COUNT_LIMIT else n
+            counts[key] = capped_count(
+                filtered.filter(pk__in=matching), FACET_COUNT_LIMIT
+            )
         return counts
 
 

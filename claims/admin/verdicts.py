@@ -20,8 +20,7 @@ from claims.models import Claim, Status
 
 from .badges import badge
 from .forms import ChangeStatusForm
-from .history import stale_messages
-from .refusals import add_refusal, refusal_messages
+from .refusals import add_refusal, refusal_texts
 from .review import ReviewAdmin
 
 # What the claim page's visibility buttons ask for, and what each reports.
@@ -52,8 +51,7 @@ class VerdictAdmin(ReviewAdmin):
             try:
                 service(claim, by=request.user)
             except (ValidationError, PermissionDenied, services.StaleVersion) as error:
-                texts = [t for ts in refusal_messages(error).values() for t in ts]
-                refused.append(f"“{claim}”: {' '.join(texts)}")
+                refused.append(f"“{claim}”: {' '.join(refusal_texts(error))}")
             else:
                 succeeded += 1
         if succeeded:
@@ -161,10 +159,8 @@ class VerdictAdmin(ReviewAdmin):
                     by=user,
                     expected_version=data["version"],
                 )
-            except services.StaleVersion as error:
-                form.add_error(None, stale_messages(claim, error.expected))
-            except (ValidationError, PermissionDenied) as error:
-                add_refusal(form, error)
+            except (services.StaleVersion, ValidationError, PermissionDenied) as error:
+                add_refusal(form, error, claim)
             else:
                 note = " (recorded as a correction)" if change.is_correction else ""
                 self.message_user(

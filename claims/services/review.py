@@ -25,7 +25,18 @@ if TYPE_CHECKING:
 def _step(
     locked: Claim, action: ReviewAction, by: User, note: Note | None = None
 ) -> ReviewStep:
-    """Record a step of the claim through the desk, at the time it is taken."""
+    """Record a step of the claim through the desk, at the time it is taken.
+
+    A return sends the draft back to whoever submitted it; any other step
+    ends that (``Claim.returned_to``, saved with the claim's new version)."""
+    locked.returned_to_id = None
+    if action == ReviewAction.RETURNED:
+        locked.returned_to_id = (
+            locked.review_steps.filter(action=ReviewAction.SUBMITTED)
+            .order_by("-at", "-id")
+            .values_list("by", flat=True)
+            .first()
+        )
     return ReviewStep.objects.create(claim=locked, action=action, by=by, note=note)
 
 
@@ -45,7 +56,7 @@ def submit_claim(
     _refuse_unless(locked, Visibility.DRAFT, "Only a draft can be submitted for review")
     locked.visibility = Visibility.IN_REVIEW
     _step(locked, ReviewAction.SUBMITTED, by)
-    _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump(locked, by, caller=claim, fields=["visibility", "returned_to"])
     return claim
 
 
@@ -66,7 +77,7 @@ def return_claim(
     _save(reason, by)
     locked.visibility = Visibility.DRAFT
     _step(locked, ReviewAction.RETURNED, by, note=reason)
-    _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump(locked, by, caller=claim, fields=["visibility", "returned_to"])
     return claim
 
 
@@ -91,7 +102,9 @@ def publish_claim(
     locked.visibility = Visibility.PUBLISHED
     locked.published_at = locked.published_at or moment
     _step(locked, ReviewAction.PUBLISHED, by)
-    _bump(locked, by, caller=claim, fields=["visibility", "published_at"])
+    _bump(
+        locked, by, caller=claim, fields=["visibility", "published_at", "returned_to"]
+    )
     _bump_linked(locked, by)
     return claim
 
@@ -120,7 +133,7 @@ def unpublish_claim(
         raise ValidationError({"visibility": "The claim is not published."})
     locked.visibility = Visibility.DRAFT
     _step(locked, ReviewAction.UNPUBLISHED, by)
-    _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump(locked, by, caller=claim, fields=["visibility", "returned_to"])
     _bump_linked(locked, by)
     return claim
 

@@ -116,6 +116,18 @@ def test_the_index_counts_each_queue_for_a_reviewer(client, desk, reviewer):
     assert "Unverified for over 48 hours" in html
 
 
+def test_a_long_queue_reads_as_more_than_the_limit(
+    client, desk, reviewer, monkeypatch
+):
+    monkeypatch.setattr("claims.templatetags.desk.QUEUE_COUNT_LIMIT", 1)
+    client.force_login(reviewer)
+
+    html = client.get(INDEX).text
+
+    assert re.search(r'queue-awaiting_review">.*?"queue-count">1\+<', html, re.S)
+    assert re.search(r'queue-unverified_48h">.*?"queue-count">1<', html, re.S)
+
+
 def test_editors_have_no_review_queue(client, desk, editor):
     client.force_login(editor)
 
