@@ -411,6 +411,18 @@ class StatusChange(models.Model):
             models.Index(
                 fields=["claim", "changed_at"], name="statuschange_claim_time"
             ),
+            # The admin's filters by verdict and their counts, newest first.
+            models.Index(
+                fields=["new_status", "-changed_at"], name="statuschange_new_status"
+            ),
+            models.Index(
+                fields=["old_status", "-changed_at"], name="statuschange_old_status"
+            ),
+            models.Index(
+                fields=["-changed_at"],
+                condition=Q(is_correction=True),
+                name="statuschange_corrections",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

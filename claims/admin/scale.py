@@ -25,6 +25,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import (
@@ -37,6 +38,7 @@ from django.db.models import (
     TextField,
     Value,
 )
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils.functional import cached_property
@@ -146,13 +148,76 @@ class CappedFacetsMixin:
         )
         for key, aggregate in facets.items():
             condition = aggregate.filter
-            # A condition across a relation would repeat a row per match: it
-            # selects rows, each once.
-            matching = model._default_manager.filter(condition).values("pk")
-            counts[key] = capped_count(
-                filtered.filter(pk__in=matching), FACET_COUNT_LIMIT
-            )
+            if _never(model, condition):
+                counts[key] = 0
+                continue
+            if _is_subset(condition):
+                # A filter of its own (SimpleListFilter): its choice's rows,
+                # counted as they are, not looked up again by key.
+                counts[key] = capped_count(condition.children[0][1], FACET_COUNT_LIMIT)
+                continue
+            if _crosses_to_many(model, condition):
+                # A row per match: the condition selects rows, each once.
+                matching = model._default_manager.filter(condition).values("pk")
+                rows = filtered.filter(pk__in=matching)
+            else:
+                rows = filtered.filter(condition)
+            counts[key] = capped_count(rows, FACET_COUNT_LIMIT)
         return counts
+
+
+def _is_subset(condition: Q) -> bool:
+    """Whether ``condition`` is ``Q(pk__in=<rows of the filtered list>)``, as
+    Django's ``SimpleListFilter`` gives each choice's facet."""
+    if condition.connector != Q.AND or condition.negated:
+        return False
+    if len(condition.children) != 1:
+        return False
+    child = condition.children[0]
+    return (
+        isinstance(child, tuple)
+        and child[0] == "pk__in"
+        and isinstance(child[1], QuerySet)
+    )
+
+
+def _never(model: type[Model], condition: Q) -> bool:
+    """Whether ``condition`` asks for an empty column that cannot be empty
+    (the "Unknown" facet of a boolean field that is never null)."""
+    if len(condition.children) != 1 or condition.negated:
+        return False
+    child = condition.children[0]
+    if not isinstance(child, tuple) or child[1] is not True:
+        return False
+    name, _, lookup = child[0].rpartition(LOOKUP_SEP)
+    if lookup != "isnull" or LOOKUP_SEP in name:
+        return False
+    try:
+        return not model._meta.get_field(name).null
+    except FieldDoesNotExist:
+        return False
+
+
+def _crosses_to_many(model: type[Model], condition: Q) -> bool:
+    """Whether a lookup of ``condition`` follows a to-many relation (which
+    joins a row once per related row)."""
+    for child in condition.children:
+        if isinstance(child, Q):
+            if _crosses_to_many(model, child):
+                return True
+            continue
+        opts = model._meta
+        for part in child[0].split(LOOKUP_SEP):
+            try:
+                field = opts.get_field(part)
+            except FieldDoesNotExist:
+                break
+            if not field.is_relation:
+                break
+            if field.many_to_many or field.one_to_many:
+                return True
+            opts = field.related_model._meta  # type: ignore[union-attr]
+    return False
 
 
 def autocomplete_media() -> forms.Media:

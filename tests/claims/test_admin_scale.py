@@ -24,6 +24,7 @@ from tests.factories import (
     PlaceFactory,
     SourceFactory,
     StatementFactory,
+    StatusChangeFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -362,3 +363,25 @@ def test_filters_across_statements_list_each_claim_once_without_distinct(
     assert response.status_code == 200
     assert "3 claims" in response.text
     assert not [q for q in queries if "DISTINCT" in q["sql"]]
+
+
+def test_each_facet_counts_the_rows_its_filter_lists(client, reviewer):
+    """Facets of every kind: a column of the claim, a filter across statements
+    (a claim with two statements by grade-A sources counts once), the desk's
+    queues, and a boolean that is never null."""
+    grade_a = SourceFactory(reliability="A")
+    twice = ClaimFactory(status="unverified")
+    StatementFactory(claim=twice, source=grade_a)
+    StatementFactory(claim=twice, source=SourceFactory(reliability="A"))
+    ClaimFactory.create_batch(2, status="unverified", visibility="in_review")
+    StatusChangeFactory()
+    client.force_login(reviewer)
+
+    claims = client.get(CLAIMS, {"_facets": "True"}).text
+    changes = client.get(changelist("claims.statuschange"), {"_facets": "True"}).text
+
+    assert f"Unverified ({Claim.objects.filter(status='unverified').count()})" in claims
+    assert re.search(r"A — [^<(]*\(1\)", claims)
+    assert re.search(r"Awaiting review\s*\(2\)", claims)
+    assert "No (1)" in changes
+    assert "Yes (0)" in changes

@@ -116,9 +116,7 @@ def test_the_index_counts_each_queue_for_a_reviewer(client, desk, reviewer):
     assert "Unverified for over 48 hours" in html
 
 
-def test_a_long_queue_reads_as_more_than_the_limit(
-    client, desk, reviewer, monkeypatch
-):
+def test_a_long_queue_reads_as_more_than_the_limit(client, desk, reviewer, monkeypatch):
     monkeypatch.setattr("claims.templatetags.desk.QUEUE_COUNT_LIMIT", 1)
     client.force_login(reviewer)
 
