@@ -1,10 +1,13 @@
-"""The vocabularies of claims: verdicts, visibility, stances and link kinds.
+"""The vocabularies of claims: verdicts, visibility, stances, link kinds,
+credibility and precision.
 
 Stored values are lowercase and stable; the database enforces them
 (``CheckConstraint``s in ``claims.models``).
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.db import models
 
@@ -84,3 +87,75 @@ class LinkKind(models.TextChoices):
     def symmetric(cls) -> frozenset[LinkKind]:
         """Kinds where A→B means B→A, so only one direction is stored."""
         return frozenset({cls.CONTRADICTS, cls.DUPLICATES})
+
+
+class Credibility(models.IntegerChoices):
+    """Admiralty (NATO) information credibility: how far what was said is
+    borne out, beside the source's own grade (``Reliability``) it makes the
+    pair ``B2``. The numbers are the standard's own codes."""
+
+    CONFIRMED = 1, "1 — Confirmed by other sources"
+    PROBABLY_TRUE = 2, "2 — Probably true"
+    POSSIBLY_TRUE = 3, "3 — Possibly true"
+    DOUBTFUL = 4, "4 — Doubtful"
+    IMPROBABLE = 5, "5 — Improbable"
+    CANNOT_BE_JUDGED = 6, "6 — Truth cannot be judged"
+
+
+class TimePrecision(models.TextChoices):
+    """How precisely a date (and time) is known. ``exact`` is to the minute
+    when a time is given; ``day`` the date alone."""
+
+    EXACT = "exact", "Exact"
+    DAY = "day", "Day"
+    WEEK = "week", "About a week"
+    MONTH = "month", "Month"
+
+    def words(self, day: datetime.date, time: datetime.time | None = None) -> str:
+        """The moment as a reader is told it: ``19 March 2025, 14:05``,
+        ``19 March 2025``, ``about 19 March 2025``, ``March 2025``."""
+        date = f"{day.day} {day:%B %Y}"
+        if self is TimePrecision.EXACT and time is not None:
+            return f"{date}, {time:%H:%M}"
+        if self is TimePrecision.WEEK:
+            return f"about {date}"
+        if self is TimePrecision.MONTH:
+            return f"{day:%B %Y}"
+        return date
+
+
+class GeoPrecision(models.TextChoices):
+    """How precisely a place's coordinates locate it, and so how much of
+    them the public is shown (``decimals``)."""
+
+    POINT = "point", "Exact point"
+    SETTLEMENT = "settlement", "Settlement"
+    DISTRICT = "district", "District"
+    REGION = "region", "Region"
+    COUNTRY = "country", "Country"
+
+    @property
+    def decimals(self) -> int | None:
+        """Decimals of the public coordinates; ``None``: none are shown."""
+        return _PUBLIC_DECIMALS[self]
+
+    def words(self, name: str) -> str:
+        """Where, as a reader is told it: ``at …`` a point, ``near
+        Demidovka``, ``in the Belgorod region``, ``in Russia``."""
+        if self is GeoPrecision.POINT:
+            return f"at {name}"
+        if self is GeoPrecision.SETTLEMENT:
+            return f"near {name}"
+        # "the Belgorod region", but "Belgorod Oblast" and "Russia" as they are.
+        common_noun = self is not GeoPrecision.COUNTRY and name.split()[-1].islower()
+        return f"in the {name}" if common_noun else f"in {name}"
+
+
+# Never more than two decimals (about a kilometre) for the public.
+_PUBLIC_DECIMALS = {
+    GeoPrecision.POINT: 2,
+    GeoPrecision.SETTLEMENT: 2,
+    GeoPrecision.DISTRICT: 1,
+    GeoPrecision.REGION: 0,
+    GeoPrecision.COUNTRY: None,
+}

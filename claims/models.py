@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Case, CharField, Count, F, Func, Q, Value, When
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -26,7 +27,15 @@ from verifier.slugs import (
     validate_slug_not_all_digits,
 )
 
-from .choices import EvidenceStance, LinkKind, Stance, Status, Visibility
+from .choices import (
+    Credibility,
+    EvidenceStance,
+    LinkKind,
+    Stance,
+    Status,
+    TimePrecision,
+    Visibility,
+)
 from .desk import Note as Note
 from .desk import ReviewStep as ReviewStep
 from .querysets import ClaimQuerySet
@@ -40,6 +49,14 @@ from .snapshot import Snapshot
 
 if TYPE_CHECKING:
     pass
+
+
+class ToChar(Func):
+    """PostgreSQL's ``to_char``: a date or time written in a pattern (month
+    names in English, as ``TimePrecision.words`` writes them)."""
+
+    function = "to_char"
+    output_field = CharField()
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -275,6 +292,13 @@ class Statement(models.Model):
     stance = models.CharField(max_length=10, choices=Stance.choices)
     stated_on = models.DateField("date")
     stated_time = models.TimeField("time", null=True, blank=True)
+    time_precision = models.CharField(
+        max_length=10,
+        choices=TimePrecision.choices,
+        default=TimePrecision.DAY,
+        db_default=TimePrecision.DAY,
+        help_text="How precisely the date is known; exact shows the time too.",
+    )
     quote = models.TextField(help_text="In the original language.")
     quote_language = models.CharField(
         max_length=35, blank=True, help_text="BCP 47 tag of the quote, e.g. uk."
@@ -291,6 +315,14 @@ class Statement(models.Model):
         related_name="statements",
         help_text="Where it appeared. If its publisher is not the source, it was "
         "relayed.",
+    )
+    credibility = models.PositiveSmallIntegerField(
+        "information credibility",
+        choices=Credibility.choices,
+        default=Credibility.CANNOT_BE_JUDGED,
+        db_default=Credibility.CANNOT_BE_JUDGED,
+        help_text="Admiralty 1–6: how far what was said is borne out. With the "
+        "source's grade it makes the pair shown to readers, e.g. B2.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -313,6 +345,14 @@ class Statement(models.Model):
                 condition=Q(stance__in=Stance.values), name="statement_stance_valid"
             ),
             models.CheckConstraint(
+                condition=Q(credibility__in=Credibility.values),
+                name="statement_credibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_precision__in=TimePrecision.values),
+                name="statement_time_precision_valid",
+            ),
+            models.CheckConstraint(
                 condition=~Q(quote=""), name="statement_quote_not_empty"
             ),
             models.UniqueConstraint(
@@ -327,6 +367,50 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.get_stance_display().lower()} on {self.stated_on}"
+
+    @computed(Concat("source__reliability", Cast("credibility", CharField())))
+    def admiralty(self) -> str:
+        """The Admiralty pair: the source's grade and the information's
+        credibility, ``B2``."""
+        return f"{self.source.reliability}{self.credibility}"
+
+    @property
+    def admiralty_meaning(self) -> str:
+        """The pair spelt out: ``B — Usually reliable source; 2 — Probably true``."""
+        return (
+            f"{self.source.get_reliability_display()} source; "
+            f"{self.get_credibility_display()}"
+        )
+
+    @computed(
+        Case(
+            When(
+                Q(time_precision=TimePrecision.EXACT, stated_time__isnull=False),
+                then=Concat(
+                    ToChar("stated_on", Value("FMDD FMMonth YYYY")),
+                    Value(", "),
+                    ToChar("stated_time", Value("HH24:MI")),
+                ),
+            ),
+            When(
+                time_precision=TimePrecision.WEEK,
+                then=Concat(
+                    Value("about "), ToChar("stated_on", Value("FMDD FMMonth YYYY"))
+                ),
+            ),
+            When(
+                time_precision=TimePrecision.MONTH,
+                then=ToChar("stated_on", Value("FMMonth YYYY")),
+            ),
+            default=ToChar("stated_on", Value("FMDD FMMonth YYYY")),
+            output_field=CharField(),
+        )
+    )
+    def stated_when(self) -> str:
+        """When it was said, as precisely as it is known: ``about 19 March 2025``."""
+        return TimePrecision(self.time_precision).words(
+            self.stated_on, self.stated_time
+        )
 
     @computed(
         F("document__publisher"),

@@ -26,16 +26,22 @@ from verifier.encoders import UnicodeJSONEncoder
 from verifier.models import Versioned
 from verifier.slugs import SLUG_NOT_ALL_DIGITS, validate_slug_not_all_digits
 
-from .choices import Visibility
+from .choices import GeoPrecision, TimePrecision, Visibility
 
 
-def coarse(value: Decimal | None) -> Decimal | None:
-    """Two decimals, about a kilometre: enough to find a town, not a position.
-
-    What the public is shown of a place's coordinates; exact positions in a
-    live conflict are for signed-in staff (``sees_exact_coordinates``).
+def coarse(
+    value: Decimal | None, precision: str = GeoPrecision.POINT
+) -> Decimal | None:
+    """What the public is shown of a coordinate of a place located to
+    ``precision``: never more than two decimals (about a kilometre, enough to
+    find a town, not a position), fewer for a district or a region, none for
+    a country. Exact positions in a live conflict are for signed-in staff
+    (``sees_exact_coordinates``).
     """
-    return None if value is None else value.quantize(Decimal("0.01"))
+    decimals = GeoPrecision(precision).decimals
+    if value is None or decimals is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-decimals))
 
 
 class PlaceKind(models.TextChoices):
@@ -125,6 +131,16 @@ class Place(Versioned):
     longitude = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True
     )
+    geo_precision = models.CharField(
+        "precision",
+        max_length=10,
+        choices=GeoPrecision.choices,
+        default=GeoPrecision.SETTLEMENT,
+        db_default=GeoPrecision.SETTLEMENT,
+        help_text="How precisely the coordinates locate the place. The public "
+        "sees two decimals for a point or a settlement, one for a district, "
+        "none for a region, and no coordinates for a country.",
+    )
     is_reference = models.BooleanField(
         "public reference data",
         default=False,
@@ -142,6 +158,10 @@ class Place(Versioned):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=PlaceKind.values), name="place_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(geo_precision__in=GeoPrecision.values),
+                name="place_geo_precision_valid",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="place_name_not_empty"),
             models.CheckConstraint(condition=~Q(slug=""), name="place_slug_not_empty"),
@@ -173,6 +193,20 @@ class Place(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:place", kwargs={"slug": self.slug})
+
+    @property
+    def located(self) -> str:
+        """Where, as precisely as the place is known: ``near Demidovka``."""
+        return GeoPrecision(self.geo_precision).words(self.name)
+
+    def public_coordinates(self) -> tuple[Decimal, Decimal] | None:
+        """Latitude and longitude as the public sees them (``coarse``), or
+        ``None`` when there are none to show."""
+        latitude = coarse(self.latitude, self.geo_precision)
+        longitude = coarse(self.longitude, self.geo_precision)
+        if latitude is None or longitude is None:
+            return None
+        return latitude, longitude
 
     def clean(self) -> None:
         # A cycle needs more than one row, so the database cannot refuse it.
@@ -219,6 +253,13 @@ class Event(Versioned):
     places = models.ManyToManyField(Place, blank=True, related_name="events")
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    time_precision = models.CharField(
+        max_length=10,
+        choices=TimePrecision.choices,
+        default=TimePrecision.DAY,
+        db_default=TimePrecision.DAY,
+        help_text="How precisely the start and end dates are known.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -234,6 +275,10 @@ class Event(Versioned):
             models.CheckConstraint(condition=~Q(slug=""), name="event_slug_not_empty"),
             models.CheckConstraint(
                 condition=SLUG_NOT_ALL_DIGITS, name="event_slug_not_all_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(time_precision__in=TimePrecision.values),
+                name="event_time_precision_valid",
             ),
             models.CheckConstraint(
                 condition=Q(starts_on__isnull=True)

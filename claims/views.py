@@ -30,7 +30,6 @@ from .models import (
     Stance,
     Statement,
     Visibility,
-    coarse,
     sees_drafts,
     sees_exact_coordinates,
 )
@@ -284,6 +283,9 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-updated_at", "-id")[: PLACE_CLAIMS + 1]
     )
     exact = sees_exact_coordinates(request.user)
+    coordinates = (
+        (place.latitude, place.longitude) if exact else place.public_coordinates()
+    )
     return render(
         request,
         "claims/place_detail.html",
@@ -294,8 +296,8 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "claims": claims[:PLACE_CLAIMS],
             "more_claims": len(claims) > PLACE_CLAIMS,
             "exact": exact,
-            "latitude": place.latitude if exact else coarse(place.latitude),
-            "longitude": place.longitude if exact else coarse(place.longitude),
+            "latitude": coordinates and coordinates[0],
+            "longitude": coordinates and coordinates[1],
         },
     )
 

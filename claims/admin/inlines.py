@@ -44,7 +44,8 @@ class StatementInline(SafeAutocompleteMixin, admin.StackedInline):
     autocomplete_fields = ["source", "document"]
     fields = [
         ("source", "stance"),
-        ("stated_on", "stated_time"),
+        ("stated_on", "stated_time", "time_precision"),
+        "credibility",
         "quote",
         ("quote_language", "is_paraphrase"),
         "translation",

@@ -49,10 +49,18 @@ class ClaimPartAdmin(ServiceAdmin):
 
 @admin.register(Statement)
 class StatementAdmin(ScaleAdmin, ClaimSearchMixin, ClaimPartAdmin):
-    list_display = ["source_label", "stance_badge", "claim", "stated_on", "document"]
+    list_display = [
+        "source_label",
+        "admiralty_pair",
+        "stance_badge",
+        "claim",
+        "stated_on",
+        "document",
+    ]
     list_filter = [
         "stance",
         ("source__reliability", GradeFilter),
+        "credibility",
         "source__affiliation",
         ("source", AutocompleteFilter),
         "stated_on",
@@ -70,6 +78,12 @@ class StatementAdmin(ScaleAdmin, ClaimSearchMixin, ClaimPartAdmin):
     @admin.display(description="stance", ordering="stance")
     def stance_badge(self, obj: Statement) -> str:
         return badge("stance", obj.stance, obj.get_stance_display())
+
+    @admin.display(description="Admiralty", ordering="credibility")
+    def admiralty_pair(self, obj: Statement) -> str:
+        return format_html(
+            '<abbr title="{}">{}</abbr>', obj.admiralty_meaning, obj.admiralty
+        )
 
 
 @admin.register(Evidence)

@@ -29,6 +29,7 @@ class PlaceAdmin(ScaleAdmin, TrigramSearchMixin, LinesFieldsMixin, ReferenceData
     ]
     list_filter = [
         "kind",
+        "geo_precision",
         ("parent", AutocompleteFilter),
         ("latitude", admin.EmptyFieldListFilter),
     ]
@@ -45,6 +46,7 @@ class PlaceAdmin(ScaleAdmin, TrigramSearchMixin, LinesFieldsMixin, ReferenceData
         "parent",
         "alternate_names",
         ("latitude", "longitude"),
+        "geo_precision",
         "is_reference",
     ]
     history_list_display = ["name", "parent"]

@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import F, OuterRef, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Value
+from django.db.models.functions import Concat
 from rest_framework.renderers import BaseRenderer
 
 from claims.models import Claim, Stance, Statement, Status
@@ -36,10 +37,11 @@ COLUMNS = [
     "places",
     "asserted_by",
     "denied_by",
+    "admiralty",
     "created_at",
     "updated_at",
 ]
-_LISTS = ("places", "asserted_by", "denied_by")
+_LISTS = ("places", "asserted_by", "denied_by", "admiralty")
 # The columns made from more than the claim's own row; the rest are its fields.
 _MADE = ("rating_value", "event", *_LISTS)
 _FIELDS = [name for name in COLUMNS if name not in _MADE]
@@ -81,6 +83,19 @@ def _sources(stance: Stance) -> ArraySubquery:
     )
 
 
+def _pairs() -> ArraySubquery:
+    """Each statement's source and Admiralty pair, ``isw:B2``, by source."""
+    return ArraySubquery(
+        Statement.objects.filter(claim=OuterRef("pk"))
+        .order_by("source__slug", "stated_on", "id")
+        .values(pair=Concat("source__slug", Value(":"), Statement.admiralty.expression))
+    )
+
+
+def _pair(statement: Statement) -> str:
+    return f"{statement.source.slug}:{statement.admiralty}"
+
+
 def export_rows(claims: QuerySet[Claim]) -> Iterator[dict[str, Any]]:
     """One dict per claim, in id order, read ``CHUNK`` claims at a time."""
     claims = claims.order_by("id")
@@ -94,9 +109,12 @@ def export_rows(claims: QuerySet[Claim]) -> Iterator[dict[str, Any]]:
             ),
             asserted=_sources(Stance.ASSERTS),
             denied=_sources(Stance.DENIES),
+            pairs=_pairs(),
         )
         for row in rows.iterator(chunk_size=CHUNK):
-            yield _row(row, row["place_slugs"], row["asserted"], row["denied"])
+            yield _row(
+                row, row["place_slugs"], row["asserted"], row["denied"], row["pairs"]
+            )
         return
     # Elsewhere (the SQLite quickstart): the parts prefetched chunk by chunk.
     for claim in (
@@ -107,18 +125,26 @@ def export_rows(claims: QuerySet[Claim]) -> Iterator[dict[str, Any]]:
         row = {name: getattr(claim, name) for name in fields}
         row["event_slug"] = claim.event and claim.event.slug
         by_stance: dict[str, set[str]] = {Stance.ASSERTS: set(), Stance.DENIES: set()}
-        for statement in claim.statements.all():
+        statements = sorted(
+            claim.statements.all(), key=lambda s: (s.source.slug, s.stated_on, s.pk)
+        )
+        for statement in statements:
             by_stance[statement.stance].add(statement.source.slug)
         yield _row(
             row,
             sorted(place.slug for place in claim.places.all()),
             sorted(by_stance[Stance.ASSERTS]),
             sorted(by_stance[Stance.DENIES]),
+            [_pair(statement) for statement in statements],
         )
 
 
 def _row(
-    row: dict[str, Any], places: list[str], asserted: list[str], denied: list[str]
+    row: dict[str, Any],
+    places: list[str],
+    asserted: list[str],
+    denied: list[str],
+    pairs: list[str],
 ) -> dict[str, Any]:
     made = {
         "rating_value": Status(row["status"]).rating_value,
@@ -126,6 +152,7 @@ def _row(
         "places": places,
         "asserted_by": asserted,
         "denied_by": denied,
+        "admiralty": pairs,
     }
     return {
         name: made[name] if name in made else _moment(row[name]) for name in COLUMNS

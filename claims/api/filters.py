@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from claims.models import (
     Claim,
     ClaimLink,
+    Credibility,
     Event,
     Evidence,
     EvidenceStance,
@@ -25,6 +26,30 @@ from claims.models import (
 from sources.models import Reliability
 from verifier.fields import MomentFilter, SlugOrIdFilter, SlugOrIdFormField
 from verifier.parameters import ChoiceInFilter
+
+# Every Admiralty pair, A1 to F6.
+_PAIRS = [
+    (f"{r}{c}", f"{r}{c}") for r in Reliability.values for c in Credibility.values
+]
+_CREDIBILITY_HELP = (
+    "Statements whose information credibility is one of these (Admiralty 1–6): "
+    "`credibility=1,2`."
+)
+_ADMIRALTY_HELP = (
+    "Statements of one of these Admiralty pairs, the source's grade and the "
+    "information's credibility: `admiralty=A1,B2`."
+)
+
+
+def _admiralty(pairs: list[str]) -> Q:
+    """Statements whose pair (``Statement.admiralty``) is one of ``pairs``."""
+    grades: dict[str, list[int]] = {}
+    for pair in pairs:
+        grades.setdefault(pair[0], []).append(int(pair[1:]))
+    condition = Q()
+    for grade, credibility in grades.items():
+        condition |= Q(source__reliability=grade, credibility__in=credibility)
+    return condition
 
 
 def _resolve(model: type, value: tuple[str, Any], param: str) -> Any:
@@ -93,6 +118,16 @@ class ClaimFilter(django_filters.FilterSet):
         help_text="Claims with a statement by a source of these Admiralty grades: "
         "`grade=A&grade=B` or `grade=A,B`.",
     )
+    credibility = ChoiceInFilter(
+        method="by_statement",
+        choices=Credibility.choices,
+        help_text=f"Claims with a statement of these: {_CREDIBILITY_HELP}",
+    )
+    admiralty = ChoiceInFilter(
+        method="by_statement",
+        choices=_PAIRS,
+        help_text=f"Claims with a statement of these: {_ADMIRALTY_HELP}",
+    )
     updated_since = MomentFilter(
         field_name="updated_at",
         lookup_expr="gte",
@@ -116,6 +151,8 @@ class ClaimFilter(django_filters.FilterSet):
             "source",
             "stance",
             "grade",
+            "credibility",
+            "admiralty",
             "updated_since",
             "assignee",
         ]
@@ -146,6 +183,10 @@ class ClaimFilter(django_filters.FilterSet):
             condition &= Q(stance__in=data["stance"])
         if data.get("grade"):
             condition &= Q(source__reliability__in=data["grade"])
+        if data.get("credibility"):
+            condition &= Q(credibility__in=data["credibility"])
+        if data.get("admiralty"):
+            condition &= _admiralty(data["admiralty"])
         if condition:
             queryset = queryset.filter(
                 id__in=Statement.objects.filter(condition).values("claim_id")
@@ -201,6 +242,12 @@ class StatementFilter(django_filters.FilterSet):
     grade = ChoiceInFilter(
         field_name="source__reliability", choices=Reliability.choices
     )
+    credibility = ChoiceInFilter(
+        choices=Credibility.choices, help_text=_CREDIBILITY_HELP
+    )
+    admiralty = ChoiceInFilter(
+        method="by_admiralty", choices=_PAIRS, help_text=_ADMIRALTY_HELP
+    )
     stated_since = django_filters.DateFilter(field_name="stated_on", lookup_expr="gte")
     stated_before = django_filters.DateFilter(field_name="stated_on", lookup_expr="lt")
 
@@ -211,9 +258,14 @@ class StatementFilter(django_filters.FilterSet):
             "source",
             "stance",
             "grade",
+            "credibility",
+            "admiralty",
             "stated_since",
             "stated_before",
         ]
+
+    def by_admiralty(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(_admiralty(value))
 
 
 class EvidenceFilter(django_filters.FilterSet):

@@ -36,8 +36,8 @@ from claims.models import (
     Statement,
     Status,
     StatusChange,
+    TimePrecision,
     Visibility,
-    coarse,
     sees_drafts,
     sees_exact_coordinates,
 )
@@ -99,7 +99,8 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
         coerce_to_string=False,
         allow_null=True,
         required=False,
-        help_text="Rounded to two decimals for anyone but signed-in staff.",
+        help_text="For anyone but signed-in staff, rounded to the place's "
+        "precision: two decimals at most, none for a country (null).",
     )
     longitude = serializers.DecimalField(
         max_digits=9,
@@ -109,7 +110,11 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
         coerce_to_string=False,
         allow_null=True,
         required=False,
-        help_text="Rounded to two decimals for anyone but signed-in staff.",
+        help_text="For anyone but signed-in staff, rounded to the place's "
+        "precision: two decimals at most, none for a country (null).",
+    )
+    located = serializers.CharField(
+        read_only=True, help_text="Where, in words: near Demidovka, in Russia."
     )
 
     class Meta:
@@ -123,6 +128,8 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
             "alternate_names",
             "latitude",
             "longitude",
+            "geo_precision",
+            "located",
             "is_reference",
         ]
         read_only_fields = ["id"]
@@ -136,10 +143,10 @@ class PlaceSerializer(SlugFromMixin, CleanModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if not (request and sees_exact_coordinates(request.user)):
-            for name in ("latitude", "longitude"):
-                value = getattr(instance, name)
-                if value is not None:
-                    data[name] = float(coarse(value))
+            public = instance.public_coordinates()
+            data["latitude"], data["longitude"] = (
+                (float(public[0]), float(public[1])) if public else (None, None)
+            )
         return data
 
 
@@ -165,10 +172,21 @@ class EventSerializer(SlugFromMixin, CleanModelSerializer):
             "places",
             "starts_on",
             "ends_on",
+            "time_precision",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+
+ADMIRALTY_HELP = (
+    "The Admiralty pair: the source's grade (A–F) and the information's "
+    "credibility (1–6), e.g. B2."
+)
+STATED_WHEN_HELP = (
+    "When it was said, in words, as precisely as it is known: "
+    "'19 March 2025, 14:05', '19 March 2025', 'about 19 March 2025', 'March 2025'."
+)
 
 
 class StatementInClaimSerializer(serializers.ModelSerializer):
@@ -183,6 +201,8 @@ class StatementInClaimSerializer(serializers.ModelSerializer):
         help_text="The publisher that carried the statement, when it is not the "
         "source itself.",
     )
+    admiralty = serializers.CharField(read_only=True, help_text=ADMIRALTY_HELP)
+    stated_when = serializers.CharField(read_only=True, help_text=STATED_WHEN_HELP)
 
     class Meta:
         model = Statement
@@ -190,8 +210,12 @@ class StatementInClaimSerializer(serializers.ModelSerializer):
             "id",
             "source",
             "stance",
+            "credibility",
+            "admiralty",
             "stated_on",
             "stated_time",
+            "time_precision",
+            "stated_when",
             "quote",
             "quote_language",
             "translation",
@@ -402,6 +426,8 @@ class StatementSerializer(serializers.ModelSerializer):
         required=False,
     )
     relayed_by = SourceBriefSerializer(read_only=True, allow_null=True)
+    admiralty = serializers.CharField(read_only=True, help_text=ADMIRALTY_HELP)
+    stated_when = serializers.CharField(read_only=True, help_text=STATED_WHEN_HELP)
 
     class Meta:
         model = Statement
@@ -410,8 +436,12 @@ class StatementSerializer(serializers.ModelSerializer):
             "claim",
             "source",
             "stance",
+            "credibility",
+            "admiralty",
             "stated_on",
             "stated_time",
+            "time_precision",
+            "stated_when",
             "quote",
             "quote_language",
             "translation",
@@ -420,10 +450,26 @@ class StatementSerializer(serializers.ModelSerializer):
             "relayed_by",
             "created_at",
         ]
-        read_only_fields = ["id", "relayed_by", "created_at"]
+        read_only_fields = [
+            "id",
+            "relayed_by",
+            "admiralty",
+            "stated_when",
+            "created_at",
+        ]
         # The services check uniqueness under the claim's lock, with a message
         # about the claim rather than a list of column names.
         validators: list = []
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A time given without a precision was given to the minute.
+        if (
+            self.instance is None
+            and attrs.get("stated_time") is not None
+            and "time_precision" not in attrs
+        ):
+            attrs["time_precision"] = TimePrecision.EXACT
+        return attrs
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
