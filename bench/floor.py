@@ -28,6 +28,15 @@ PAGE_SIZE = 50
 _local = threading.local()
 
 
+_DAY = "to_char(s.stated_on, 'FMDD FMMonth YYYY')"
+_STATED_WHEN = f"""CASE
+    WHEN s.time_precision = 'exact' AND s.stated_time IS NOT NULL
+        THEN {_DAY} || ', ' || to_char(s.stated_time, 'HH24:MI')
+    WHEN s.time_precision = 'week' THEN 'about ' || {_DAY}
+    WHEN s.time_precision = 'month' THEN to_char(s.stated_on, 'FMMonth YYYY')
+    ELSE {_DAY} END"""
+
+
 def _source(alias: str) -> str:
     return f"""CASE WHEN {alias}.id IS NULL THEN NULL ELSE json_build_object(
         'id', {alias}.id, 'slug', {alias}.slug, 'name', {alias}.name,
@@ -57,7 +66,9 @@ COLUMNS = f"""
     coalesce((
         SELECT json_agg(json_build_object(
             'id', s.id, 'source', {_source("src")}, 'stance', s.stance,
+            'credibility', s.credibility, 'admiralty', src.reliability || s.credibility,
             'stated_on', s.stated_on, 'stated_time', s.stated_time,
+            'time_precision', s.time_precision, 'stated_when', {_STATED_WHEN},
             'quote', s.quote, 'quote_language', s.quote_language,
             'translation', s.translation, 'is_paraphrase', s.is_paraphrase,
             'document', {_document("d", "pub")},

@@ -80,6 +80,10 @@ CYRILLIC_WORDS = _words(
     "укриття тривога вибух пожежа"
 )
 SYLLABLES = _words("ba ko ri ve lo na mi te sa du po gra vi ze ki mo ru sta ne lia")
+# Most statements not yet judged (6), the rest spread over 1–5; most dated to
+# the day.
+CREDIBILITY = (6, 6, 6, 1, 2, 2, 3, 3, 4, 5)
+TIME_PRECISION = ("day", "day", "day", "day", "week", "month")
 PLACE_ROOTS = _words(
     "Demidovka Prilesye Sudzha Tetkino Glushkovo Krasnaya Yablonovo Nekhoteevka "
     "Kozinka Gora Bezymeno Popovka Vyazovoye Spodaryushino Zhuravlevka Graivoron "
@@ -440,13 +444,16 @@ def generate(total: int, seed: int) -> None:
                     rng.random() < 0.2,
                     1 + rng.randrange(n_documents) if s % 2 else None,
                     claim_time[c - 1],
+                    rng.choice(CREDIBILITY),
+                    rng.choice(TIME_PRECISION),
                 )
 
     copy_rows(
         "claims_statement",
         _words(
             "id claim_id source_id stance stated_on stated_time quote quote_language "
-            "translation is_paraphrase document_id created_at"
+            "translation is_paraphrase document_id created_at credibility "
+            "time_precision"
         ),
         statements(),
         total * 3,

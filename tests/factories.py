@@ -62,6 +62,7 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Place {n}")
     slug = factory.Sequence(lambda n: f"place-{n}")
     kind = "village"
+    geo_precision = "settlement"
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -71,6 +72,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Event {n}")
     slug = factory.Sequence(lambda n: f"event-{n}")
     starts_on = datetime.date(2025, 3, 1)
+    time_precision = "day"
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):
@@ -101,6 +103,8 @@ class StatementFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     stance = "asserts"
     stated_on = datetime.date(2025, 3, 18)
+    time_precision = "day"
+    credibility = 6
     quote = factory.Sequence(lambda n: f"Quote {n}.")
     quote_language = "en"
     document = factory.SubFactory(DocumentFactory)

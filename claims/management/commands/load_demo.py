@@ -135,6 +135,7 @@ class Command(BaseCommand):
             "alternate_names": row["alternate_names"],
             "latitude": Decimal(row["latitude"]) if "latitude" in row else None,
             "longitude": Decimal(row["longitude"]) if "longitude" in row else None,
+            "geo_precision": row["geo_precision"],
         }
         return self.get_or_create(Place, {"slug": row["slug"]}, values, by)
 
@@ -146,6 +147,7 @@ class Command(BaseCommand):
             "summary": row["summary"],
             "starts_on": datetime.date.fromisoformat(row["starts_on"]),
             "ends_on": row["ends_on"] and datetime.date.fromisoformat(row["ends_on"]),
+            "time_precision": row["time_precision"],
         }
         existed = Event.objects.filter(slug=row["slug"]).exists()
         event = self.get_or_create(Event, {"slug": row["slug"]}, values, by)
@@ -192,15 +194,21 @@ class Command(BaseCommand):
         )
         for statement in row["statements"]:
             document = statement["document"]
-            services.attribute_statement(
-                claim,
-                source=sources[statement["source"]],
-                stance=statement["stance"],
-                stated_on=datetime.date.fromisoformat(statement["stated_on"]),
-                quote=statement["quote"],
-                quote_language="en",
-                is_paraphrase=statement["is_paraphrase"],
-                document=documents[document] if document else None,
+            # Built here, with the editor's judgement of its credibility and
+            # how precisely it is dated, and saved as any statement is.
+            services.save_part(
+                Statement(
+                    claim=claim,
+                    source=sources[statement["source"]],
+                    stance=statement["stance"],
+                    stated_on=datetime.date.fromisoformat(statement["stated_on"]),
+                    time_precision=statement["time_precision"],
+                    credibility=statement["credibility"],
+                    quote=statement["quote"],
+                    quote_language="en",
+                    is_paraphrase=statement["is_paraphrase"],
+                    document=documents[document] if document else None,
+                ),
                 by=editor,
             )
         evidence = {
