@@ -139,6 +139,11 @@ class GeoPrecision(models.TextChoices):
         """Decimals of the public coordinates; ``None``: none are shown."""
         return _PUBLIC_DECIMALS[self]
 
+    @property
+    def rounding(self) -> str:
+        """What the public coordinates are rounded to, in words."""
+        return _ROUNDING[self.decimals]
+
     def words(self, name: str) -> str:
         """Where, as a reader is told it: ``at …`` a point, ``near
         Demidovka``, ``in the Belgorod region``, ``in Russia``."""
@@ -158,4 +163,10 @@ _PUBLIC_DECIMALS = {
     GeoPrecision.DISTRICT: 1,
     GeoPrecision.REGION: 0,
     GeoPrecision.COUNTRY: None,
+}
+_ROUNDING = {
+    2: "rounded to two decimals, about a kilometre",
+    1: "rounded to one decimal, about ten kilometres",
+    0: "rounded to whole degrees, about a hundred kilometres",
+    None: "not shown",
 }

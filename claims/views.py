@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from sources.models import Source
 
+from .choices import GeoPrecision
 from .claim_review import absolute, claim_review, json_ld, safe_url
 from .forms import ClaimFilterForm, cursor, parse_as_of
 from .models import (
@@ -298,6 +299,7 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "exact": exact,
             "latitude": coordinates and coordinates[0],
             "longitude": coordinates and coordinates[1],
+            "rounding": GeoPrecision(place.geo_precision).rounding,
         },
     )
 

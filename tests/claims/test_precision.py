@@ -288,6 +288,7 @@ def test_the_place_page_tells_where_and_rounds_to_the_precision(client, located)
         settlement.content.decode()
     )
     assert '<span class="coordinates">50.1, 36.0</span>' in district.content.decode()
+    assert "rounded to one decimal" in district.content.decode()
     assert 'class="coordinates"' not in country.content.decode()
     for response in (settlement, district, country):
         assert "50.123" not in response.content.decode()
