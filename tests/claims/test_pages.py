@@ -195,10 +195,11 @@ def test_claim_page_sets_who_asserts_beside_who_denies(client, demo):
 
     asserts = html[html.index("side-asserts") : html.index("side-denies")]
     denies = html[html.index("side-denies") : html.index("evidence-heading")]
-    assert "Institute for the Study of War (B)" in asserts
-    assert "Volodymyr Zelensky (C)" in asserts
-    assert "Russian Ministry of Defence (D)" in denies
-    assert "Russia · grade D — Not usually reliable" in visible(denies)
+    # Each source with its Admiralty pair: its grade and the credibility.
+    assert "Institute for the Study of War · B2" in visible(asserts)
+    assert "Volodymyr Zelensky · C1" in visible(asserts)
+    assert "Russian Ministry of Defence · D4" in visible(denies)
+    assert "Russia · D — Not usually reliable source; 4 — Doubtful" in visible(denies)
     assert "war must return to where it came from" in asserts
     assert "Zelensky&#x27;s evening address, 7 April 2025" in asserts
     # The verdict, its rationale and the evidence it rests on.
@@ -286,9 +287,9 @@ def test_as_of_shows_the_verdict_timeline_and_statements_of_that_day(client, dem
     assert "Unverified → Disputed" in timeline
     assert "Partly confirmed" not in timeline
     # ISW spoke on 21 March, Zelensky's address came on 7 April.
-    assert "Institute for the Study of War (B)" not in html
+    assert "Institute for the Study of War · B" not in html
     assert "war must return" not in html
-    assert "Russian Ministry of Defence (D)" in html
+    assert "Russian Ministry of Defence · D4" in html
 
 
 def test_as_of_before_the_claim_existed_says_so(client, demo):
