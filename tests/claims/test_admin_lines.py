@@ -60,6 +60,7 @@ def place_form(place, **changes) -> dict:
         "alternate_names": "\n".join(place.alternate_names),
         "latitude": "",
         "longitude": "",
+        "geo_precision": place.geo_precision,
     }
     return data | changes
 
