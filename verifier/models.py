@@ -74,24 +74,32 @@ class Versioned(models.Model):
         return f'"{self.pk}.{self.version}"'
 
 
+def count_for(rows: models.QuerySet, **outer: Any) -> Coalesce:
+    """How many of ``rows`` point at each row of an outer query, as an
+    expression to annotate it with:
+    ``count_for(Statement.objects.filter(stance=...), claim=OuterRef("pk"))``.
+
+    One small subquery per outer row: the whole table is never grouped. For
+    a many-to-many relation, count the rows of its table of pairs
+    (``Claim.places.through``), which needs no join.
+    """
+    (relation,) = outer
+    return Coalesce(
+        Subquery(
+            rows.filter(**outer)
+            .order_by()
+            .values(relation)
+            # COUNT(*): an index on the relation alone answers it.
+            .annotate(n=Count("*"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 class CountingQuerySet(models.QuerySet):
     def count_for(self, **outer: Any) -> Coalesce:
-        """How many of these rows point at each row of an outer query, as an
-        expression to annotate it with:
-        ``Statement.objects.filter(stance=...).count_for(claim=OuterRef("pk"))``.
-
-        One small subquery per outer row: the whole table is never grouped.
-        """
-        (relation,) = outer
-        return Coalesce(
-            Subquery(
-                self.filter(**outer)
-                .order_by()
-                .values(relation)
-                # COUNT(*): an index on the relation alone answers it.
-                .annotate(n=Count("*"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        )
+        """``count_for(self, **outer)``: how many of these rows point at each
+        row of an outer query."""
+        return count_for(self, **outer)
