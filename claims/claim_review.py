@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import _json_script_escapes
@@ -21,7 +22,7 @@ from rest_framework.fields import DateTimeField
 
 from sources.models import SourceKind
 
-from .models import Claim, Status
+from .models import Claim, Statement, Status
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -126,8 +127,14 @@ def rated_claims() -> ClaimQuerySet:
     return (
         Claim.objects.published()
         .filter(status__in=rated)
-        .with_attribution()
-        .prefetch_related("status_changes")
+        .prefetch_related(
+            Prefetch(
+                "statements",
+                queryset=Statement.objects.select_related("source", "document"),
+            ),
+            "evidence",
+            "status_changes",
+        )
         .order_by("-updated_at", "-id")
     )
 
