@@ -123,7 +123,7 @@ class SearchFeed(StatusChangeFeed):
     def title(self, obj: ClaimFilterForm | None) -> str:
         if obj is None:
             return StatusChangeFeed.title
-        return f"Verifier: verdicts: {obj.description()}"
+        return f"Verifier: verdicts ({obj.description()})"
 
     def subtitle(self, obj: ClaimFilterForm | None) -> str:
         if obj is None:

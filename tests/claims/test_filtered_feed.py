@@ -146,14 +146,14 @@ def test_a_text_search_has_its_feed(client, newsroom):
     parsed = feed(client, "q=bridge")
 
     assert claims_in_feed(parsed) == {newsroom.bridge.get_absolute_url()}
-    assert parsed.feed.title == "Verifier: verdicts: search “bridge”"
+    assert parsed.feed.title == "Verifier: verdicts (search “bridge”)"
 
 
 def test_the_feed_says_what_it_follows_and_where_it_lives(client, newsroom):
     parsed = feed(client, "event=sudzha-2025&status=confirmed&before=1-1&utm=x")
 
     assert parsed.feed.title == (
-        "Verifier: verdicts: Confirmed · event Sudzha offensive"
+        "Verifier: verdicts (Confirmed · event Sudzha offensive)"
     )
     links = {link.rel: link.href for link in parsed.feed.links}
     # Its own address and the list it follows carry the filters, not the page.
@@ -184,8 +184,8 @@ def test_every_filter_is_named_in_the_title(client, newsroom):
     parsed = feed(client, query)
 
     assert parsed.feed.title == (
-        "Verifier: verdicts: Confirmed · event Sudzha offensive · source ISW (B)"
-        " · source grade B — Usually reliable · place Kursk region"
+        "Verifier: verdicts (Confirmed · event Sudzha offensive · source ISW (B)"
+        " · source grade B — Usually reliable · place Kursk region)"
     )
 
 
