@@ -216,6 +216,11 @@ def claimreview_feed(request: HttpRequest) -> StreamingHttpResponse:
     ``@context`` that gives the keys their meaning, and any JSON reader takes
     it (``+json``).
     """
+    content_type = "application/ld+json"
+    if request.method == "HEAD":
+        # The headers alone (a reader checking the ETag): the archive is not
+        # read for a body nobody is sent.
+        return StreamingHttpResponse([], content_type=content_type)
     claims = rated_claims()
     # Streamed after the view returns: read where this request reads (an
     # anonymous reader's from a replica).
@@ -228,6 +233,5 @@ def claimreview_feed(request: HttpRequest) -> StreamingHttpResponse:
         .aggregate(newest=Max("updated_at"))["newest"]
     )
     return StreamingHttpResponse(
-        data_feed(request, claims, modified=modified),
-        content_type="application/ld+json",
+        data_feed(request, claims, modified=modified), content_type=content_type
     )

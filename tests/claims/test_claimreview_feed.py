@@ -249,6 +249,20 @@ def test_signed_in_staff_get_the_same_feed_without_drafts(client, demo, reviewer
     assert reviews(signed_in) == reviews(anonymous)
 
 
+def test_head_tells_the_feed_s_version_without_reading_the_archive(
+    client, demo, django_assert_max_num_queries
+):
+    etag = client.get(URL)["ETag"]
+
+    with django_assert_max_num_queries(1):
+        response = client.head(URL)
+
+    assert response.status_code == 200
+    assert response["ETag"] == etag
+    assert response["Content-Type"] == "application/ld+json"
+    assert body(response) == b""
+
+
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_the_feed_is_read_only(client, method):
     response = getattr(client, method)(URL)
