@@ -30,7 +30,6 @@ class InvalidFilters(Exception):
     """A feed asked for with filters the list would refuse."""
 
     def __init__(self, form: ClaimFilterForm) -> None:
-        self.form = form
         super().__init__(form.error_message())
 
 
