@@ -16,6 +16,7 @@ urlpatterns = [
     path("sources/<slug:slug>/feed/", feeds.source_feed, name="source-feed"),
     path("places/<slug:slug>/", views.place_detail, name="place"),
     path("feed/", feeds.feed, name="feed"),
+    path("claimreview.json", feeds.claimreview_feed, name="claimreview"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
