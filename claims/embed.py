@@ -46,7 +46,7 @@ from .page_versions import claim_version
 # The card's size in a page, unless the consumer asks for less; the card
 # itself reflows to any width from about 300 px.
 WIDTH = 560
-HEIGHT = 300
+HEIGHT = 340
 # Sources named on each side before "+N more".
 SHOWN_SOURCES = 3
 # How long an oEmbed consumer may keep the code: it changes only when the
