@@ -151,3 +151,25 @@ def test_the_card_alone_is_accessible_and_fits_a_narrow_frame(
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=artifacts / f"card-{width}.png", full_page=True)
     assert not page.problems, page.problems
+
+
+def test_the_claim_page_offers_the_code_to_copy(
+    live_server, page, axe, artifacts, demo
+):
+    for name, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/claims/{BELGOROD}/")
+        code = page.get_by_label("Paste this code into your page")
+        expect(code).to_be_hidden()
+
+        page.get_by_text("Embed this verdict").click()
+
+        expect(code).to_be_visible()
+        assert code.input_value().startswith(
+            f'<iframe src="{live_server.url}/claims/{BELGOROD}/embed/"'
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert axe(page) == [], name
+        code.scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / f"claim-embed-code-{name}.png")
+    assert not page.problems, page.problems

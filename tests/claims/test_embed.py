@@ -485,6 +485,18 @@ def test_oembed_has_nothing_for_an_address_that_is_no_published_claim_of_ours(
     assert "Secret draft." not in response.content.decode()
 
 
+@pytest.mark.parametrize("role", ["reader", "editor", "reviewer"])
+def test_oembed_has_nothing_for_a_draft_whoever_asks(request, role):
+    draft = InReviewClaimFactory(text="Secret draft.")
+
+    response = signed_in(request.getfixturevalue(role)).get(
+        "/oembed/", {"url": f"http://testserver/claims/{draft.slug}/"}
+    )
+
+    assert response.status_code == 404
+    assert "Secret draft." not in response.content.decode()
+
+
 @pytest.mark.parametrize("fmt", ["xml", "yaml", ""])
 def test_oembed_in_another_format_is_not_implemented(client, fmt):
     claim = PublishedClaimFactory()
