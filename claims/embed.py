@@ -11,7 +11,8 @@ has a card: an unpublished verdict is never embedded, not even for staff, who
 preview a draft at the claim's own address.
 
 ``/oembed/?url=<claim page>`` answers oEmbed 1.0 consumers (a newsroom's
-CMS) with a ``rich`` document whose ``html`` frames the card.
+CMS) with a ``rich`` document whose ``html`` frames the card (the document
+and the code: ``claims.oembed``).
 """
 
 from __future__ import annotations
@@ -20,18 +21,15 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import split_domain_port, validate_host
 from django.shortcuts import render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from sources.models import Source
@@ -40,18 +38,12 @@ from verifier.middleware import policy_header
 
 from .claim_review import absolute
 from .models import Claim, Statement, StatusChange
+from .oembed import HEIGHT, WIDTH, oembed_document
 from .page_cache import CACHE_SECONDS, public_page
 from .page_versions import claim_version
 
-# The card's size in a page, unless the consumer asks for less; the card
-# itself reflows to any width from about 300 px.
-WIDTH = 560
-HEIGHT = 340
 # Sources named on each side before "+N more".
 SHOWN_SOURCES = 3
-# How long an oEmbed consumer may keep the code: it changes only when the
-# claim is reworded (the title), the card itself being read live.
-OEMBED_CACHE_AGE = 24 * 60 * 60
 MAX_URL_LENGTH = 2000
 MAX_SIZE = 10_000
 
@@ -84,37 +76,6 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         return response
 
     return wrapped
-
-
-# The code another site pastes ------------------------------------------------
-
-
-def embed_url(request: HttpRequest, claim: Claim) -> str:
-    return absolute(request, reverse("claims:embed", kwargs={"slug": claim.slug}))
-
-
-def iframe_code(
-    request: HttpRequest, claim: Claim, *, width: int = WIDTH, height: int = HEIGHT
-) -> SafeString:
-    """The ``<iframe>`` that shows ``claim``'s card in another page: the
-    oEmbed ``html`` and the claim page's "Embed" code alike."""
-    title = Truncator(claim.text).chars(90)
-    return format_html(
-        '<iframe src="{}" width="{}" height="{}" title="Verdict: {}" '
-        'loading="lazy" style="border:0;max-width:100%"></iframe>',
-        embed_url(request, claim),
-        width,
-        height,
-        title,
-    )
-
-
-def oembed_url(request: HttpRequest, claim: Claim) -> str:
-    """The oEmbed endpoint's address for ``claim``'s page (its discovery link)."""
-    query = urlencode(
-        {"url": absolute(request, claim.get_absolute_url()), "format": "json"}
-    )
-    return f"{absolute(request, reverse('claims:oembed'))}?{query}"
 
 
 # The card ------------------------------------------------------------------------
@@ -239,17 +200,7 @@ def oembed(request: HttpRequest) -> HttpResponse:
             404, "No published claim of this site is at that address.", "not_found"
         )
     response = JsonResponse(
-        {
-            "version": "1.0",
-            "type": "rich",
-            "provider_name": settings.PUBLISHER_NAME,
-            "provider_url": settings.PUBLISHER_URL or absolute(request, "/"),
-            "title": claim.text,
-            "html": iframe_code(request, claim, width=width, height=height),
-            "width": width,
-            "height": height,
-            "cache_age": OEMBED_CACHE_AGE,
-        },
+        oembed_document(request, claim, width=width, height=height),
         json_dumps_params={"ensure_ascii": False},
     )
     patch_cache_control(response, public=True, max_age=CACHE_SECONDS)

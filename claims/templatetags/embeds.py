@@ -1,12 +1,12 @@
-"""The claim page's embed code and oEmbed discovery link (``claims.embed``)."""
+"""The claim page's embed code and oEmbed discovery link (``claims.oembed``)."""
 
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString
 
-from claims.embed import iframe_code, oembed_url
 from claims.models import Claim
+from claims.oembed import iframe_code, oembed_url
 
 register = template.Library()
 
