@@ -8,6 +8,7 @@ unless ``DEBUG`` is on, so a production server can never run on a known key.
 import datetime
 import math
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -285,6 +286,19 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+# Sites that may frame the verdict card (``/claims/<slug>/embed/``, and only
+# it): origins such as https://news.example.org or https://*.example.org,
+# comma-separated, or * for any site. The site itself always may.
+_EMBED_ORIGIN = re.compile(r"^\*$|^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+EMBED_ALLOWED_ORIGINS = [
+    origin.rstrip("/") for origin in env_list("EMBED_ALLOWED_ORIGINS", [])
+]
+for _origin in EMBED_ALLOWED_ORIGINS:
+    if not _EMBED_ORIGIN.match(_origin):
+        raise ImproperlyConfigured(
+            "EMBED_ALLOWED_ORIGINS must list origins such as "
+            f"https://news.example.org, or *, not {_origin!r}."
+        )
 # The admin's autocomplete widget (Select2) sets style attributes, which
 # style-src 'self' blocks. Scripts stay as strict there as everywhere else.
 CONTENT_SECURITY_POLICY_ADMIN = {
@@ -422,7 +436,8 @@ SPECTACULAR_SETTINGS = {
 
 # Public reads from any origin, so a newsroom page can show a claim's status;
 # writes stay same-origin (no credentials, no unsafe methods).
-CORS_URLS_REGEX = r"^/api/.*$"
+# The API, and the oEmbed endpoint for consumers that ask from a browser.
+CORS_URLS_REGEX = r"^/(api|oembed)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
