@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from verifier.changes.log import record
+
 from ..choices import NoteKind, ReviewAction
 from ..models import (
     Claim,
@@ -45,7 +47,7 @@ def submit_claim(
     _refuse_unless(locked, Visibility.DRAFT, "Only a draft can be submitted for review")
     locked.visibility = Visibility.IN_REVIEW
     _step(locked, ReviewAction.SUBMITTED, by)
-    _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump(locked, by, caller=claim, fields=["visibility"], change="claim.submitted")
     return claim
 
 
@@ -66,7 +68,7 @@ def return_claim(
     _save(reason, by)
     locked.visibility = Visibility.DRAFT
     _step(locked, ReviewAction.RETURNED, by, note=reason)
-    _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump(locked, by, caller=claim, fields=["visibility"], change="claim.returned")
     return claim
 
 
@@ -91,7 +93,13 @@ def publish_claim(
     locked.visibility = Visibility.PUBLISHED
     locked.published_at = locked.published_at or moment
     _step(locked, ReviewAction.PUBLISHED, by)
-    _bump(locked, by, caller=claim, fields=["visibility", "published_at"])
+    _bump(
+        locked,
+        by,
+        caller=claim,
+        fields=["visibility", "published_at"],
+        change="claim.published",
+    )
     _bump_linked(locked, by)
     return claim
 
@@ -120,7 +128,14 @@ def unpublish_claim(
         raise ValidationError({"visibility": "The claim is not published."})
     locked.visibility = Visibility.DRAFT
     _step(locked, ReviewAction.UNPUBLISHED, by)
-    _bump(locked, by, caller=claim, fields=["visibility"])
+    _bump(
+        locked,
+        by,
+        caller=claim,
+        fields=["visibility"],
+        change="claim.unpublished",
+        was_published=True,
+    )
     _bump_linked(locked, by)
     return claim
 
@@ -161,6 +176,8 @@ def assign_claim(
     locked.assignee = to
     locked.version += 1
     _save(locked, by, update_fields=["assignee", "version"])
+    # The desk's business: not announced to public readers.
+    record("claim.assigned", locked, public=False, by=by)
     claim.assignee, claim.version = to, locked.version
     return claim
 
