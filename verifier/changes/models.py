@@ -63,6 +63,8 @@ class Change(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["public", "id"], name="change_public_id"),
+            # ``?types=``: the entries of a few types, in order.
+            models.Index(fields=["type", "id"], name="change_type_id"),
         ]
 
     def __str__(self) -> str:
