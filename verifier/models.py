@@ -5,7 +5,7 @@ from django.db.models import Count, IntegerField, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
-from verifier.changes.log import record
+from verifier.changes.log import hold_commit_order, record
 
 # PostgreSQL's bigint; larger numbers cannot be an id and must not reach SQL.
 MAX_ID = 2**63 - 1
@@ -67,6 +67,7 @@ class Versioned(models.Model):
         with transaction.atomic(using=using):
             adding = self._state.adding
             if not adding:
+                hold_commit_order(using)
                 # The next version after the stored one, under the row lock:
                 # two writers that loaded the same version still make two
                 # versions.

@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from verifier import conditional
-from verifier.changes.log import record
+from verifier.changes.log import hold_commit_order, record
 
 from ..models import (
     Claim,
@@ -53,6 +53,7 @@ def _lock(claim: Claim, expected_version: int | None) -> Claim:
 def _lock_all(claims: Sequence[Claim], expected_version: int | None) -> list[Claim]:
     """Lock several claims' rows, in key order so that concurrent callers cannot
     deadlock; the caller's version is checked against the first."""
+    hold_commit_order()
     rows = {
         row.pk: row
         for row in Claim.objects.select_for_update()
