@@ -478,3 +478,13 @@ def test_a_published_claims_factory_row_is_not_in_the_log(db):
     announced: only the services' and the models' saves are."""
     claim = PublishedClaimFactory()
     assert not Change.objects.filter(type__startswith="claim.", object_id=claim.pk)
+
+
+def test_staff_browse_the_stream_as_a_page(client, editor):
+    SourceFactory(is_reference=True)
+    client.force_login(editor)
+
+    response = client.get(URL, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert "source.created" in response.content.decode()
