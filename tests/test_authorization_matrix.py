@@ -426,6 +426,12 @@ RULES: dict[str, list[Target]] = {
             ),
         },
     ),
+    # The change log: each reader's own stream (drafts' entries for staff only).
+    "GET /api/v1/changes/": [
+        Target("everything", "read"),
+        Target("claims' types", "read", query={"types": "claim.created,claim.removed"}),
+        Target("after an entry", "read", query={"after": "1", "limit": "5"}),
+    ],
     **_reference_rules(
         "events",
         "slug",
