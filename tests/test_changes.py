@@ -269,6 +269,32 @@ def test_reference_objects_log_their_saves_and_deletions(reviewer):
     ]
 
 
+def test_a_place_is_public_through_a_published_claim_about_a_place_inside_it(
+    editor, reviewer
+):
+    country = PlaceFactory(kind="country")
+    region = PlaceFactory(kind="region", parent=country)
+    village = PlaceFactory(parent=region)
+    quiet = PlaceFactory(kind="country")
+    claim = _published(reviewer, editor)
+    claim.places.add(village)
+    mark = last_id()
+    for place in (country, region, village, quiet):
+        place.name += " (renamed)"
+        place.save()
+
+    public = dict(Change.objects.filter(pk__gt=mark).values_list("object_id", "public"))
+
+    assert public == {
+        country.pk: True,
+        region.pk: True,
+        village.pk: True,
+        quiet.pk: False,
+    }
+    assert {p.pk for p in (country, region, village)} <= _public_ids(country)
+    assert quiet.pk not in _public_ids(quiet)
+
+
 def _public_ids(obj) -> set[int]:
     return set(type(obj).objects.public().values_list("pk", flat=True))
 

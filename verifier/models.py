@@ -94,11 +94,9 @@ class Versioned(models.Model):
 
     def _record(self, what: str, using: str) -> None:
         """This change's entry in the change log, public when the row is one
-        the public may see (its queryset's ``public()``)."""
+        the public may see (its queryset's ``shows()``)."""
         manager = type(self)._default_manager.db_manager(using)
-        public = hasattr(manager, "public") and (
-            manager.public().filter(pk=self.pk).exists()
-        )
+        public = hasattr(manager, "shows") and manager.shows(self.pk)
         record(
             f"{self._meta.model_name}.{what}",
             self,
