@@ -1,0 +1,82 @@
+"""``manage.py db_worker``: django-tasks-db's worker, which also
+
+- runs again the deliveries a killed worker left half-done (at start, then
+  every few seconds, in a thread of its own: see ``requeue_abandoned``);
+- outlives the database: when PostgreSQL restarts, it waits and reconnects
+  instead of exiting.
+
+Run as many as needed: each task runs in one worker at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import connections
+from django_tasks_db.management.commands import db_worker
+
+logger = logging.getLogger("verifier.webhooks.worker")
+
+# Seconds between two tries to reach a database that went away, at most.
+RECONNECT_MAX_WAIT = 10.0
+
+
+def _sweep_forever(stop: threading.Event) -> None:
+    from verifier.webhooks.tasks import requeue_abandoned
+
+    every = min(max(settings.WEBHOOK_LEASE_SECONDS / 4, 1.0), 30.0)
+    while True:
+        try:
+            requeue_abandoned()
+        except DatabaseError as error:
+            logger.warning("Could not look for abandoned deliveries: %s", error)
+        finally:
+            connection.close()
+        if stop.wait(every):
+            return
+
+
+class Command(db_worker.Command):
+    help = (
+        "Run a background worker: webhook deliveries and any other task. "
+        "Several may run at once."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        sweeper = threading.Thread(
+            target=_sweep_forever, args=(stop,), name="requeue", daemon=True
+        )
+        sweeper.start()
+        wait = 0.5
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    super().handle(*args, **options)
+                    return
+                except (OperationalError, InterfaceError) as error:
+                    if connection.in_atomic_block:
+                        # Called inside a transaction (a test): that is lost.
+                        raise
+                    if time.monotonic() - started > RECONNECT_MAX_WAIT:
+                        wait = 0.5
+                    logger.warning(
+                        "Database unavailable (%s); trying again in %.1f s.",
+                        str(error).strip().splitlines()[0] if str(error) else error,
+                        wait,
+                    )
+                    for alias in connections:
+                        try:
+                            connections[alias].close()
+                        except DatabaseError:
+                            connections[alias].connection = None
+                    time.sleep(wait)
+                    wait = min(wait * 2, RECONNECT_MAX_WAIT)
+        finally:
+            stop.set()
