@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
+from verifier.admin import URL_FIELDS
+
 from .models import Attempt, Delivery, Endpoint
 from .tasks import send_again
 
@@ -36,6 +38,7 @@ class SuperuserOnly:
 @admin.register(Endpoint)
 class EndpointAdmin(SuperuserOnly, admin.ModelAdmin):
     list_display = ["url", "description", "enabled", "status", "failure_streak"]
+    formfield_overrides = URL_FIELDS
     list_filter = ["enabled"]
     readonly_fields = [
         "disabled_reason",

@@ -62,8 +62,7 @@ class EndpointSerializer(serializers.ModelSerializer):
     )
     sources = _list_of(
         serializers.SlugField(max_length=200),
-        "Only claims with a statement by one of these sources (slugs); "
-        "empty for any.",
+        "Only claims with a statement by one of these sources (slugs); empty for any.",
     )
     statuses = _list_of(
         serializers.CharField(max_length=40),
@@ -192,7 +191,9 @@ class EndpointViewSet(QueryParametersMixin, viewsets.ModelViewSet):
     def _deliveries(self, endpoint: Endpoint) -> QuerySet[Delivery]:
         return (
             endpoint.deliveries.select_related("change")
-            .prefetch_related(Prefetch("attempt_log", Attempt.objects.order_by("number")))
+            .prefetch_related(
+                Prefetch("attempt_log", Attempt.objects.order_by("number"))
+            )
             .defer("body")
         )
 

@@ -47,25 +47,20 @@ def body(change: Change) -> str:
     ).decode()
 
 
-def _values(representation: dict, path: tuple[str, ...]) -> set[Any]:
-    """The values at ``path`` in ``representation``, through lists."""
-    found: list[Any] = [representation]
+def _values(shown: dict, path: tuple[str, ...]) -> set[Any]:
+    """The values at ``path`` in ``shown``, through lists."""
+    found: list[Any] = [shown]
     for key in path:
-        step: list[Any] = []
-        for item in found:
-            if isinstance(item, list):
-                item_list = item
-            else:
-                item_list = [item]
-            step.extend(
-                value[key]
-                for value in item_list
-                if isinstance(value, dict) and value.get(key) is not None
-            )
-        found = step
+        found = [
+            value.get(key)
+            for item in found
+            for value in (item if isinstance(item, list) else [item])
+            if isinstance(value, dict)
+        ]
     flat: set[Any] = set()
     for value in found:
         flat.update(value if isinstance(value, list) else [value])
+    flat.discard(None)
     return flat
 
 

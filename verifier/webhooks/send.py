@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -95,7 +94,7 @@ def post(url: str, secret: str, webhook_id: str, body: str) -> Outcome:
         retry = code >= 500 or code in {408, 429}
         error = f"HTTP {code}" + (" (redirects are not followed)" if code < 400 else "")
         return outcome(code, error, _excerpt(data), retry)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return outcome(None, "Timed out", "", True)
     except (urllib.error.URLError, HTTPException, OSError) as failure:
         reason = getattr(failure, "reason", failure)

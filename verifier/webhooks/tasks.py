@@ -104,9 +104,9 @@ def log_attempt(delivery_pk: int, endpoint_pk: int, outcome: Outcome) -> str:
             delivery.last_error = outcome.error
             if outcome.retry and now < delivery.retry_until:
                 at = min(now + backoff(delivery.attempts), delivery.retry_until)
-                delivery.task_id = deliver.using(run_after=at).enqueue(
-                    delivery.webhook_id
-                ).id
+                delivery.task_id = (
+                    deliver.using(run_after=at).enqueue(delivery.webhook_id).id
+                )
                 delivery.next_attempt_at = at
                 result = "will retry"
             else:

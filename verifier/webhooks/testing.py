@@ -33,7 +33,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver.lock:
@@ -70,8 +70,9 @@ class Receiver:
 
     @property
     def port(self) -> int:
-        assert self.server is not None
-        return self.server.server_address[1]
+        if self.server is None:
+            raise RuntimeError("The receiver is not started.")
+        return int(self.server.server_address[1])
 
     @property
     def url(self) -> str:

@@ -16,8 +16,13 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.db import connections
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+)
 from django_tasks_db.management.commands import db_worker
 
 logger = logging.getLogger("verifier.webhooks.worker")
