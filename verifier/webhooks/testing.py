@@ -24,6 +24,8 @@ class Receiver:
     answers: list[tuple[int, dict[str, str], float]] = field(default_factory=list)
     default: int = 200
     received: list[Received] = field(default_factory=list)
+    # Requests begun, answered or not.
+    arrivals: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -37,6 +39,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver.lock:
+                    receiver.arrivals += 1
                     answer = (
                         receiver.answers.pop(0)
                         if receiver.answers
