@@ -27,7 +27,7 @@ from verifier.webhooks.models import Attempt, Delivery, Endpoint
 from verifier.webhooks.tasks import requeue_abandoned
 from verifier.webhooks.testing import Receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture(autouse=True)
@@ -178,7 +178,9 @@ def test_a_5xx_is_tried_again_later_with_the_same_id_and_body(receiver):
     assert (delivery.state, delivery.attempts) == ("pending", 1)
     assert delivery.last_error == "HTTP 503"
     waiting = DBTaskResult.objects.get(status="READY")
-    assert waiting.run_after > timezone.now() + datetime.timedelta(seconds=3)
+    assert waiting.run_after == delivery.next_attempt_at
+    first_attempt = delivery.attempt_log.get()
+    assert waiting.run_after - first_attempt.at == datetime.timedelta(seconds=5)
     run_worker()  # not due yet
     assert len(receiver.received) == 1
 
@@ -204,10 +206,13 @@ def test_the_wait_doubles_after_each_failure(receiver, settings):
     waits = []
     for _ in range(3):
         later()
-        before = timezone.now()
         run_worker()
-        run_after = DBTaskResult.objects.get(status="READY").run_after
-        waits.append(round((run_after - before).total_seconds()))
+        delivery = Delivery.objects.get()
+        last = delivery.attempt_log.last()
+        assert DBTaskResult.objects.get(status="READY").run_after == (
+            delivery.next_attempt_at
+        )
+        waits.append((delivery.next_attempt_at - last.at).total_seconds())
     assert waits == [10, 20, 40]
     assert Delivery.objects.get().attempts == 3
 
