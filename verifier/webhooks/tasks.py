@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -36,38 +37,36 @@ logger = logging.getLogger(__name__)
 def deliver(context: TaskContext, webhook_id: str) -> str:
     """Make one attempt of the delivery ``webhook_id``; what became of it."""
     task_id = str(context.task_result.id)
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("endpoint", "change")
-            .filter(webhook_id=webhook_id)
-            .first()
-        )
-        if delivery is None:
-            return "gone"
-        if delivery.state != DeliveryState.PENDING or (
-            delivery.task_id is not None and str(delivery.task_id) != task_id
-        ):
-            return "superseded"
-        endpoint = delivery.endpoint
-        if not endpoint.enabled:
-            delivery.state = DeliveryState.FAILED
-            delivery.last_error = "The endpoint is disabled."
-            delivery.next_attempt_at = None
-            delivery.save(update_fields=["state", "last_error", "next_attempt_at"])
-            return "endpoint disabled"
-        if not delivery.body:
-            # Made once, at the first attempt: every attempt sends the same.
-            delivery.body = payload.body(delivery.change)
-            filters = {name: getattr(endpoint, name) for name in payload.FILTERS}
-            if not payload.passes_filters(filters, delivery.change, delivery.body):
-                delivery.state = DeliveryState.SKIPPED
-                delivery.next_attempt_at = None
-            delivery.save(update_fields=["body", "state", "next_attempt_at"])
-            if delivery.state == DeliveryState.SKIPPED:
-                return "filtered out"
+    delivery = (
+        Delivery.objects.select_related("endpoint", "change")
+        .filter(webhook_id=webhook_id)
+        .first()
+    )
+    if delivery is None:
+        return "gone"
+    if delivery.state != DeliveryState.PENDING or (
+        delivery.task_id is not None and str(delivery.task_id) != task_id
+    ):
+        return "superseded"
+    endpoint = delivery.endpoint
+    if not endpoint.enabled:
+        _settle(delivery, DeliveryState.FAILED, last_error="The endpoint is disabled.")
+        return "endpoint disabled"
+    if not delivery.body:
+        # Made at the first attempt and kept: every later one sends the same.
+        delivery.body = payload.body(delivery.change)
+        filters = {name: getattr(endpoint, name) for name in payload.FILTERS}
+        if not payload.passes_filters(filters, delivery.change, delivery.body):
+            _settle(delivery, DeliveryState.SKIPPED, body=delivery.body)
+            return "filtered out"
     outcome = post(endpoint.url, endpoint.secret, delivery.webhook_id, delivery.body)
-    return log_attempt(delivery.pk, endpoint.pk, outcome)
+    return log_attempt(delivery, outcome)
+
+
+def _settle(delivery: Delivery, state: str, **fields: Any) -> None:
+    Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(
+        state=state, next_attempt_at=None, **fields
+    )
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -76,15 +75,20 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(seconds, settings.WEBHOOK_RETRY_MAX_DELAY))
 
 
-def log_attempt(delivery_pk: int, endpoint_pk: int, outcome: Outcome) -> str:
-    """Log the attempt; on a failure, enqueue the next one or give up."""
+def log_attempt(delivery: Delivery, outcome: Outcome) -> str:
+    """Log the attempt; on a failure, enqueue the next one or give up.
+
+    The delivery is updated only while it is still pending with this task's
+    ``task_id``: a second run of the same task (its worker was taken for
+    dead) logs its attempt and changes nothing else.
+    """
     now = timezone.now()
+    number = delivery.attempts + 1
+    fields: dict[str, Any] = {"attempts": F("attempts") + 1, "body": delivery.body}
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_pk)
-        delivery.attempts += 1
         Attempt.objects.create(
             delivery=delivery,
-            number=delivery.attempts,
+            number=number,
             at=now,
             status_code=outcome.status_code,
             error=outcome.error,
@@ -92,29 +96,33 @@ def log_attempt(delivery_pk: int, endpoint_pk: int, outcome: Outcome) -> str:
             response_excerpt=outcome.excerpt,
         )
         if outcome.delivered:
-            delivery.state = DeliveryState.DELIVERED
-            delivery.delivered_at = now
-            delivery.last_error = ""
-            delivery.next_attempt_at = None
-            Endpoint.objects.filter(pk=endpoint_pk, failure_streak__gt=0).update(
-                failure_streak=0, failing_since=None
-            )
             result = "delivered"
+            fields.update(
+                state=DeliveryState.DELIVERED,
+                delivered_at=now,
+                last_error="",
+                next_attempt_at=None,
+            )
+            if delivery.endpoint.failure_streak:
+                Endpoint.objects.filter(pk=delivery.endpoint_id).update(
+                    failure_streak=0, failing_since=None
+                )
         else:
-            delivery.last_error = outcome.error
+            fields["last_error"] = outcome.error
             if outcome.retry and now < delivery.retry_until:
-                at = min(now + backoff(delivery.attempts), delivery.retry_until)
-                delivery.task_id = (
+                at = min(now + backoff(number), delivery.retry_until)
+                fields["task_id"] = (
                     deliver.using(run_after=at).enqueue(delivery.webhook_id).id
                 )
-                delivery.next_attempt_at = at
+                fields["next_attempt_at"] = at
                 result = "will retry"
             else:
-                delivery.state = DeliveryState.FAILED
-                delivery.next_attempt_at = None
+                fields.update(state=DeliveryState.FAILED, next_attempt_at=None)
                 result = "failed"
-            _note_failure(endpoint_pk, now, outcome.error)
-        delivery.save()
+            _note_failure(delivery.endpoint_id, now, outcome.error)
+        Delivery.objects.filter(
+            pk=delivery.pk, state=DeliveryState.PENDING, task_id=delivery.task_id
+        ).update(**fields)
     return result
 
 

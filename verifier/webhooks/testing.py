@@ -14,6 +14,7 @@ class Received:
     path: str
     headers: dict[str, str]  # lower-case names
     body: bytes
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

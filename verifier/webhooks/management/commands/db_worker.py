@@ -3,7 +3,12 @@
 - runs again the deliveries a killed worker left half-done (at start, then
   every few seconds, in a thread of its own: see ``requeue_abandoned``);
 - outlives the database: when PostgreSQL restarts, it waits and reconnects
-  instead of exiting.
+  instead of exiting;
+- commits without waiting for PostgreSQL to flush to disk
+  (``synchronous_commit=off``, its sessions only). What it writes is the
+  record of its work; a database crash can lose the last moments of that
+  record, never a change or its delivery (the app writes those, durably), and
+  a delivery whose record was lost is made again: at least once.
 
 Run as many as needed: each task runs in one worker at a time.
 """
@@ -46,6 +51,18 @@ def _sweep_forever(stop: threading.Event) -> None:
             return
 
 
+def _commit_without_waiting_for_disk() -> None:
+    for alias in connections:
+        wrapper = connections[alias]
+        if wrapper.vendor != "postgresql":
+            continue
+        options = wrapper.settings_dict.setdefault("OPTIONS", {})
+        options["options"] = (
+            f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        )
+        wrapper.close()
+
+
 class Command(db_worker.Command):
     help = (
         "Run a background worker: webhook deliveries and any other task. "
@@ -53,6 +70,7 @@ class Command(db_worker.Command):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        _commit_without_waiting_for_disk()
         stop = threading.Event()
         sweeper = threading.Thread(
             target=_sweep_forever, args=(stop,), name="requeue", daemon=True
