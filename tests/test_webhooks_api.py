@@ -136,7 +136,7 @@ def test_the_delivery_log_of_an_endpoint(api, superuser):
     answer = api(superuser).get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/")
 
     assert answer.status_code == 200
-    results = answer.json()["results"]
+    results = answer.json()
     assert len(results) == 2
     assert {r["webhook_id"] for r in results} == set(
         endpoint.deliveries.values_list("webhook_id", flat=True)
