@@ -33,6 +33,7 @@ VIEWSETS = [
     ("evidence", "claims.api.views.EvidenceViewSet", "evidence"),
     ("links", "claims.api.views.ClaimLinkViewSet", "link"),
     ("changes", "verifier.changes.api.ChangeViewSet", "change"),
+    ("webhooks", "verifier.webhooks.api.EndpointViewSet", "webhook"),
 ]
 for prefix, viewset, basename in VIEWSETS:
     router.register(prefix, import_string(viewset), basename=basename)
