@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.forms.utils import flatatt
@@ -17,9 +18,19 @@ from django.utils.safestring import SafeString, mark_safe
 from sources.models import Reliability, Source
 from verifier.models import MAX_ID
 
-from .models import Claim, Event, PlaceTree, Status
+from .models import Claim, Event, Place, PlaceTree, Status
+
+if TYPE_CHECKING:
+    from .querysets import ClaimQuerySet
 
 MAX_QUERY_LENGTH = 200
+# What narrows the list (and its feed); ``before`` and ``after`` page it.
+FILTERS = ("q", "status", "event", "source", "grade", "place")
+
+
+def clean_text(value: str) -> str:
+    # PostgreSQL refuses NUL in text; nobody searches for one.
+    return value.replace("\x00", "").strip()
 
 
 class PlainSelect(forms.Select):
@@ -80,6 +91,7 @@ class ClaimFilterForm(forms.Form):
         tree: PlaceTree,
     ) -> None:
         super().__init__(data)
+        self.tree = tree
         self.fields["event"].choices = [
             ("", "Any event"),
             *((event.slug, event.title) for event in events),
@@ -120,11 +132,82 @@ class ClaimFilterForm(forms.Form):
     def clean_after(self) -> tuple[datetime.datetime, int] | None:
         return self.clean_cursor("after")
 
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> ClaimFilterForm:
+        """The form bound to a request's query, offering every public event,
+        source and place (three queries)."""
+        data = dict(query.items())
+        data["q"] = clean_text(data.get("q", ""))
+        return cls(
+            data,
+            events=Event.objects.public(),
+            sources=Source.objects.public(),
+            tree=PlaceTree.load(),
+        )
+
     @property
     def is_filtered(self) -> bool:
-        return any(
-            self.cleaned_data.get(name)
-            for name in ("q", "status", "event", "source", "grade", "place")
+        return any(self.cleaned_data.get(name) for name in FILTERS)
+
+    def filter(self, claims: ClaimQuerySet) -> ClaimQuerySet:
+        """``claims`` narrowed to those the (valid) form asks for."""
+        filters = self.cleaned_data
+        if filters["q"]:
+            claims = claims.search(filters["q"], published_only=True)
+        if filters["status"]:
+            claims = claims.filter(status=filters["status"])
+        if filters["event"]:
+            claims = claims.filter(event__slug=filters["event"])
+        if filters["source"]:
+            claims = claims.stated_by(slug=filters["source"])
+        if filters["grade"]:
+            claims = claims.stated_by(reliability=filters["grade"])
+        if filters["place"]:
+            place = next(p for p in self.tree.places if p.slug == filters["place"])
+            claims = claims.about(Place.objects.subtree_ids(place))
+        return claims
+
+    def query(self) -> str:
+        """The (valid) form's filters as a query string, without the page:
+        the address of this search, on the list and in its feed."""
+        return urlencode(
+            [
+                (name, self.cleaned_data[name])
+                for name in FILTERS
+                if self.cleaned_data[name]
+            ]
+        )
+
+    def description(self) -> str:
+        """What the (valid) form filters by, in words: ``Confirmed · event
+        Belgorod incursion · search “Sudzha”``; empty when it does not."""
+        filters = self.cleaned_data
+
+        def label(name: str) -> str:
+            return str(dict(self.fields[name].choices)[filters[name]])
+
+        parts = []
+        if filters["status"]:
+            parts.append(label("status"))
+        if filters["event"]:
+            parts.append(f"event {label('event')}")
+        if filters["source"]:
+            parts.append(f"source {label('source')}")
+        if filters["grade"]:
+            parts.append(f"source grade {label('grade')}")
+        if filters["place"]:
+            parts.append(f"place {label('place')}")
+        if filters["q"]:
+            parts.append(f"search “{filters['q']}”")
+        return " · ".join(parts)
+
+    def error_message(self) -> str:
+        """The (invalid) form's errors in one sentence per field."""
+        return " ".join(
+            f"{self[name].label}: {' '.join(errors)}"
+            if name in self.fields
+            else " ".join(errors)
+            for name, errors in self.errors.items()
         )
 
 

@@ -49,10 +49,11 @@ def lists(*args: Any, **kwargs: Any) -> str:
 
 @functools.cache
 def release() -> str:
-    """What, besides the data, shapes a page: templates, stylesheet, publisher."""
+    """What, besides the data, shapes a page: templates, stylesheets, publisher."""
     digest = hashlib.sha256()
     for folder in (
         ROOT / "claims" / "templates",
+        ROOT / "claims" / "static",
         ROOT / "verifier" / "templates",
         ROOT / "verifier" / "static",
     ):

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, models
@@ -56,34 +57,65 @@ class PlaceKind(models.TextChoices):
 
 
 class PlaceQuerySet(PublicQuerySet):
-    def public(self) -> PlaceQuerySet:
-        """Reference data, a place a published claim or its event is about,
-        and every place those lie in."""
+    def _shown_by_themselves(
+        self, among: list[int] | None = None
+    ) -> tuple[list[str], list[Any]]:
+        """The statements naming the places shown by themselves: one a
+        published claim or its event is about, and reference data (with
+        ``among``, only those of these places); and their parameters."""
         from .models import Claim
 
         place = connection.ops.quote_name(Place._meta.db_table)
         about = connection.ops.quote_name(Claim.places.through._meta.db_table)
         event_places = connection.ops.quote_name(Event.places.through._meta.db_table)
         claim = connection.ops.quote_name(Claim._meta.db_table)
+        narrow, extra = "{} IS NOT NULL", []
+        if among is not None:
+            extra = list(among) or [0]
+            narrow = f"{{}} IN ({', '.join(['%s'] * len(extra))})"
+        statements = [
+            # Table names are ours, values parameters.
+            f"SELECT a.place_id FROM {about} a JOIN {claim} c ON c.id = a.claim_id "  # noqa: S608
+            f"WHERE c.visibility = %s AND {narrow.format('a.place_id')}",
+            f"SELECT e.place_id FROM {event_places} e JOIN {claim} c "  # noqa: S608
+            "ON c.event_id = e.event_id "
+            f"WHERE c.visibility = %s AND {narrow.format('e.place_id')}",
+            f"SELECT id FROM {place} WHERE is_reference AND {narrow.format('id')}",  # noqa: S608
+        ]
+        published = Visibility.PUBLISHED
+        return statements, [published, *extra, published, *extra, *extra]
+
+    def public(self) -> PlaceQuerySet:
+        """Reference data, a place a published claim or its event is about,
+        and every place those lie in."""
+        place = connection.ops.quote_name(Place._meta.db_table)
+        statements, params = self._shown_by_themselves()
         shown = RawSQL(  # noqa: S611 - no outside text in the statement
             f"""
             WITH RECURSIVE shown(id) AS (
-                SELECT a.place_id FROM {about} a JOIN {claim} c ON c.id = a.claim_id
-                 WHERE c.visibility = %s
-                UNION
-                SELECT e.place_id FROM {event_places} e JOIN {claim} c
-                    ON c.event_id = e.event_id WHERE c.visibility = %s
-                UNION
-                SELECT id FROM {place} WHERE is_reference
+                {" UNION ".join(statements)}
                 UNION
                 SELECT p.parent_id FROM {place} p JOIN shown ON p.id = shown.id
                  WHERE p.parent_id IS NOT NULL
             )
             SELECT id FROM shown
             """,  # noqa: S608 - table names are ours, values parameters
-            [Visibility.PUBLISHED, Visibility.PUBLISHED],
+            params,
         )
         return self.filter(pk__in=shown)
+
+    def shows(self, pk: int) -> bool:
+        """Whether the public may see the place ``pk``: whether a place inside
+        it (or itself) is shown by itself. One place in milliseconds, where
+        ``public()`` walks up from every shown place of the archive (seconds
+        at a million claims)."""
+        statements, params = self._shown_by_themselves(among=self.subtree_ids(pk))
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM ({' UNION ALL '.join(statements)}) s LIMIT 1",  # noqa: S608
+                params,
+            )
+            return cursor.fetchone() is not None
 
     def subtree_ids(self, root: Place | int) -> list[int]:
         """The place and every place inside it, at any depth, in one query."""

@@ -50,11 +50,6 @@ def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "claims/bad_request.html", {"message": message}, status=400)
 
 
-def clean_text(value: str) -> str:
-    # PostgreSQL refuses NUL in text; nobody searches for one.
-    return value.replace("\x00", "").strip()
-
-
 # The claim list ------------------------------------------------------------
 
 
@@ -70,31 +65,13 @@ def _query_with(request: HttpRequest, **changes: str) -> str:
 @public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     """Published claims, most recently changed first, filtered and paged by key."""
-    data = request.GET.copy()
-    data["q"] = clean_text(data.get("q", ""))
-    events = list(Event.objects.public())
-    sources = list(Source.objects.public())
-    tree = PlaceTree.load()
-    form = ClaimFilterForm(data, events=events, sources=sources, tree=tree)
+    form = ClaimFilterForm.from_query(request.GET)
     context: dict[str, Any] = {"form": form, "claims": []}
     if not form.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
 
-    claims = Claim.objects.published().for_listing()
+    claims = form.filter(Claim.objects.published().for_listing())
     filters = form.cleaned_data
-    if filters["q"]:
-        claims = claims.search(filters["q"], published_only=True)
-    if filters["status"]:
-        claims = claims.filter(status=filters["status"])
-    if filters["event"]:
-        claims = claims.filter(event__slug=filters["event"])
-    if filters["source"]:
-        claims = claims.stated_by(slug=filters["source"])
-    if filters["grade"]:
-        claims = claims.stated_by(reliability=filters["grade"])
-    if filters["place"]:
-        place = next(p for p in tree.places if p.slug == filters["place"])
-        claims = claims.about(Place.objects.subtree_ids(place))
 
     # Keyset pages over (updated_at, id): no COUNT(*), no OFFSET.
     before, after = filters["before"], filters["after"]
@@ -125,7 +102,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         else "",
         newer=_query_with(request, after=cursor(page[0])) if has_newer and page else "",
         first=_query_with(request) if (before or after) else "",
-        feed_url=reverse("claims:feed"),
+        # The Atom feed of this search, when it narrows the list.
+        search_feed=f"{reverse('claims:feed')}?{form.query()}"
+        if form.is_filtered
+        else "",
+        search_description=form.description(),
     )
     return render(request, "claims/claim_list.html", context)
 

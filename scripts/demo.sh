@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements.txt
 export DEBUG="${DEBUG:-1}"
+# Webhooks may go to receivers on this machine (http://127.0.0.1:…).
+export WEBHOOK_ALLOW_PRIVATE="${WEBHOOK_ALLOW_PRIVATE:-1}"
 python manage.py migrate --noinput
 python manage.py load_demo
 address="${ADDRESS:-127.0.0.1:8000}"
@@ -25,5 +27,12 @@ server=$$
     fi
     sleep 0.2
   done
+) &
+# The task worker delivers webhooks beside the server, and stops with it.
+python manage.py db_worker --no-reload &
+worker=$!
+(
+  while kill -0 "$server" 2>/dev/null; do sleep 1; done
+  kill "$worker" 2>/dev/null || true
 ) &
 exec python manage.py runserver "$address"

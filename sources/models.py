@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -67,6 +67,10 @@ class PublicQuerySet(models.QuerySet):
     def public(self) -> models.QuerySet:
         raise NotImplementedError
 
+    def shows(self, pk: int) -> bool:
+        """Whether the public may see the row ``pk``."""
+        return self.public().filter(pk=pk).exists()
+
     def visible_to(self, user: Any) -> models.QuerySet:
         """Everything for staff who may view the model; the public rows else."""
         meta = self.model._meta
@@ -78,16 +82,21 @@ class PublicQuerySet(models.QuerySet):
 class SourceQuerySet(PublicQuerySet):
     def public(self) -> models.QuerySet:
         """Reference data, or a source that spoke on a published claim or
-        published a document one uses."""
-        return self.filter(
-            Q(is_reference=True)
-            | Q(
-                pk__in=self.model._default_manager.filter(
-                    statements__claim__visibility=_PUBLISHED
-                ).values("pk")
-            )
-            | Q(pk__in=Document.objects.public().values("publisher_id"))
+        published a document one uses.
+
+        A probe per source (its statements, then its documents), each
+        stopping at the first: one source is answered in milliseconds, and a
+        page of them without reading every statement (``IN`` over the
+        statements of published claims took a second at a million claims).
+        """
+        statement = cast(
+            "type[models.Model]", self.model._meta.get_field("statements").related_model
         )
+        spoke = statement._default_manager.filter(
+            source=OuterRef("pk"), claim__visibility=_PUBLISHED
+        )
+        published = Document.objects.public().filter(publisher=OuterRef("pk"))
+        return self.filter(Q(is_reference=True) | Exists(spoke) | Exists(published))
 
 
 class DocumentQuerySet(PublicQuerySet):

@@ -65,6 +65,12 @@ KINDS: dict[str, dict[str, int | str]] = {
     },
     # Claims are addressed by slug: a draft's id names nothing, for anyone.
     "absent": dict.fromkeys(ROLES, 404),
+    # Webhooks send the site's changes elsewhere: admins (superusers) only.
+    "admin_only": {
+        "anonymous": 401,
+        **dict.fromkeys(["reader", "editor", "other_editor", "reviewer"], 403),
+        "admin": OK,
+    },
     # Signing in with one's own password: anyone with an account.
     "sign_in": {"anonymous": 401, **dict.fromkeys(ROLES[1:], OK)},
     # Revoking one's tokens: anyone signed in.
@@ -236,6 +242,21 @@ def _reference_rules(
 
 
 CLAIM = "/api/v1/claims/{slug}/"
+WEBHOOK = "/api/v1/webhooks/{id}/"
+
+
+def _webhook(w: MatrixWorld) -> dict:
+    """An endpoint, made the first time a target asks for it."""
+    from verifier.webhooks.models import Endpoint
+
+    if not hasattr(w, "webhook"):
+        w.webhook = Endpoint.objects.create(url="https://93.184.216.34/hook")
+    return {"id": w.webhook.pk}
+
+
+def _webhook_body(w: MatrixWorld) -> dict:
+    return {"url": "https://93.184.216.34/other", "types": ["claim.published"]}
+
 
 RULES: dict[str, list[Target]] = {
     "POST /api/v1/auth/login/": [Target("own password", "sign_in")],
@@ -426,6 +447,21 @@ RULES: dict[str, list[Target]] = {
             ),
         },
     ),
+    # The change log: each reader's own stream (drafts' entries for staff only).
+    "GET /api/v1/changes/": [
+        Target("everything", "read"),
+        Target("claims' types", "read", query={"types": "claim.created,claim.removed"}),
+        Target("after an entry", "read", query={"after": "1", "limit": "5"}),
+    ],
+    "GET /api/v1/webhooks/": [Target("list", "admin_only")],
+    "POST /api/v1/webhooks/": [Target("new", "admin_only", body=_webhook_body)],
+    f"GET {WEBHOOK}": [Target("endpoint", "admin_only", _webhook)],
+    f"PUT {WEBHOOK}": [Target("endpoint", "admin_only", _webhook, body=_webhook_body)],
+    f"PATCH {WEBHOOK}": [
+        Target("endpoint", "admin_only", _webhook, body=lambda w: {"enabled": False})
+    ],
+    f"DELETE {WEBHOOK}": [Target("endpoint", "admin_only", _webhook)],
+    f"GET {WEBHOOK}deliveries/": [Target("its log", "admin_only", _webhook)],
     **_reference_rules(
         "events",
         "slug",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, PublishedClaimFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +35,32 @@ def test_every_response_forbids_sniffing_framing_and_leaking_referrers(path):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/oembed/?url=x"])
+def test_allowing_embeds_frames_no_page_but_the_verdict_card(path, settings):
+    settings.EMBED_ALLOWED_ORIGINS = ["*"]
+
+    response = Client().get(path)
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_the_verdict_card_alone_may_be_framed_by_the_allowed_origins(settings):
+    settings.EMBED_ALLOWED_ORIGINS = ["https://news.example.org"]
+    claim = PublishedClaimFactory()
+
+    response = Client().get(f"/claims/{claim.slug}/embed/")
+    directives = policy(response)
+
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert directives["frame-ancestors"] == ["'self'", "https://news.example.org"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def policy(response) -> dict[str, list[str]]:
@@ -111,7 +137,7 @@ def test_production_settings_make_cookies_secure():
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECURE_SSL_REDIRECT"}
+        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "EMBED_ALLOWED_ORIGINS"}
         and not key.startswith(("SESSION_", "CSRF_"))
     }
     environment.update(
@@ -130,6 +156,7 @@ def test_production_settings_make_cookies_secure():
         "SECURE_HSTS_SECONDS",
         "SECURE_CONTENT_TYPE_NOSNIFF",
         "X_FRAME_OPTIONS",
+        "EMBED_ALLOWED_ORIGINS",
         "DEBUG",
     ]
     result = subprocess.run(
@@ -158,5 +185,7 @@ def test_production_settings_make_cookies_secure():
         "SECURE_HSTS_SECONDS": 31_536_000,
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "X_FRAME_OPTIONS": "DENY",
+        # Only the site itself frames the verdict card until the operator says.
+        "EMBED_ALLOWED_ORIGINS": [],
         "DEBUG": False,
     }

@@ -32,6 +32,8 @@ VIEWSETS = [
     ("statements", "claims.api.views.StatementViewSet", "statement"),
     ("evidence", "claims.api.views.EvidenceViewSet", "evidence"),
     ("links", "claims.api.views.ClaimLinkViewSet", "link"),
+    ("changes", "verifier.changes.api.ChangeViewSet", "change"),
+    ("webhooks", "verifier.webhooks.api.EndpointViewSet", "webhook"),
 ]
 for prefix, viewset, basename in VIEWSETS:
     router.register(prefix, import_string(viewset), basename=basename)

@@ -145,7 +145,11 @@ class ConcurrencyControlled:
 
 def check_version(obj: Model, expected: int | None) -> None:
     """Lock ``obj``'s row for the caller's transaction and compare its
-    version with the one the client holds."""
+    version with the one the client holds. The change log's lock first, as
+    every writer takes it (``hold_commit_order``)."""
+    from verifier.changes.log import hold_commit_order
+
+    hold_commit_order()
     current = (
         type(obj)
         ._default_manager.select_for_update()

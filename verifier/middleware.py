@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject, empty
 
 
-def _header(policy: dict[str, list[str]]) -> str:
+def policy_header(policy: dict[str, list[str]]) -> str:
+    """A Content-Security-Policy header's value, from a policy as the settings
+    write it (directive: sources)."""
     return "; ".join(
         " ".join([directive, *sources]) for directive, sources in policy.items()
     )
@@ -28,8 +30,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = _header(settings.CONTENT_SECURITY_POLICY)
-        self.admin_policy = _header(settings.CONTENT_SECURITY_POLICY_ADMIN)
+        self.policy = policy_header(settings.CONTENT_SECURITY_POLICY)
+        self.admin_policy = policy_header(settings.CONTENT_SECURITY_POLICY_ADMIN)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)

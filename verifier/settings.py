@@ -8,6 +8,7 @@ unless ``DEBUG`` is on, so a production server can never run on a known key.
 import datetime
 import math
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -107,6 +108,10 @@ INSTALLED_APPS = [
     "claims",
     "verifier.idempotency",
     "verifier.changes",
+    # Before django_tasks_db: its db_worker command is the webhooks app's one.
+    "verifier.webhooks",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +290,19 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+# Sites that may frame the verdict card (``/claims/<slug>/embed/``, and only
+# it): origins such as https://news.example.org or https://*.example.org,
+# comma-separated, or * for any site. The site itself always may.
+_EMBED_ORIGIN = re.compile(r"^\*$|^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+EMBED_ALLOWED_ORIGINS = [
+    origin.rstrip("/") for origin in env_list("EMBED_ALLOWED_ORIGINS", [])
+]
+for _origin in EMBED_ALLOWED_ORIGINS:
+    if not _EMBED_ORIGIN.match(_origin):
+        raise ImproperlyConfigured(
+            "EMBED_ALLOWED_ORIGINS must list origins such as "
+            f"https://news.example.org, or *, not {_origin!r}."
+        )
 # The admin's autocomplete widget (Select2) sets style attributes, which
 # style-src 'self' blocks. Scripts stay as strict there as everywhere else.
 CONTENT_SECURITY_POLICY_ADMIN = {
@@ -384,6 +402,32 @@ REST_FRAMEWORK = {
 # How long a POST's Idempotency-Key is remembered (clear_idempotency_keys).
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 
+# Background tasks (webhook deliveries): rows in the database, run by
+# ``manage.py db_worker`` processes (django-tasks, the backport of Django 6's
+# tasks API). A task is enqueued in the transaction of the change it follows.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Webhooks (verifier.webhooks). Targets on private, loopback or link-local
+# addresses are refused unless WEBHOOK_ALLOW_PRIVATE is on (local development).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds to wait for a receiver to connect, and then for each read.
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 10.0)
+# A failed delivery is tried again after WEBHOOK_RETRY_BASE seconds, then
+# twice as long each time (at most WEBHOOK_RETRY_MAX_DELAY apart), for
+# WEBHOOK_RETRY_HOURS after the change; an endpoint whose deliveries have
+# failed without a success for WEBHOOK_DISABLE_AFTER_HOURS is disabled.
+WEBHOOK_RETRY_BASE = env_float("WEBHOOK_RETRY_BASE", 5.0)
+WEBHOOK_RETRY_MAX_DELAY = env_float("WEBHOOK_RETRY_MAX_DELAY", 3600.0)
+WEBHOOK_RETRY_HOURS = env_float("WEBHOOK_RETRY_HOURS", 24.0)
+WEBHOOK_DISABLE_AFTER_HOURS = env_float("WEBHOOK_DISABLE_AFTER_HOURS", 24.0)
+# A delivery a worker took and did not finish within this many seconds (the
+# worker was killed) is run again by another worker.
+WEBHOOK_LEASE_SECONDS = env_float("WEBHOOK_LEASE_SECONDS", 120.0)
+# What a delivery carries for each kind of object: a callable taking the
+# object's id and a user, returning ``(object, JSON)`` or None if that user
+# may not see it. The anonymous reader's view is the one sent.
+WEBHOOK_REPRESENTATIONS = {"claim": "claims.api.documents.claim_detail_json"}
+
 REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
     "AUTO_REFRESH": False,
@@ -422,7 +466,8 @@ SPECTACULAR_SETTINGS = {
 
 # Public reads from any origin, so a newsroom page can show a claim's status;
 # writes stay same-origin (no credentials, no unsafe methods).
-CORS_URLS_REGEX = r"^/api/.*$"
+# The API, and the oEmbed endpoint for consumers that ask from a browser.
+CORS_URLS_REGEX = r"^/(api|oembed)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False

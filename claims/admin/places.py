@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from claims.models import Claim, Place
 from verifier.admin import ReferenceDataAdmin
+from verifier.models import count_for
 
 from .forms import LinesFieldsMixin
 from .scale import PLACE_NAMES, AutocompleteFilter, ScaleAdmin, TrigramSearchMixin
@@ -55,7 +56,11 @@ class PlaceAdmin(ScaleAdmin, TrigramSearchMixin, LinesFieldsMixin, ReferenceData
         return (
             super()
             .get_queryset(request)
-            .annotate(claim_count=Claim.objects.count_for(places=OuterRef("pk")))
+            .annotate(
+                claim_count=count_for(
+                    Claim.places.through.objects.all(), place=OuterRef("pk")
+                )
+            )
         )
 
     @admin.display(description="inside", ordering="parent__name")

@@ -3,8 +3,10 @@
 The admin, the API and management commands call these functions, so the
 verification rules hold the same everywhere. Each function runs in one
 transaction, locks the claim row it changes, checks the caller's version when
-one is given, records the acting user in the audit history and bumps the
-claim's version. A broken rule raises and writes nothing:
+one is given, records the acting user in the audit history, bumps the
+claim's version and writes the change log's entry for that version
+(``verifier.changes``; its types: ``verifier.changes.models.CLAIM_TYPES``).
+A broken rule raises and writes nothing:
 
 - ``ValidationError`` (a dict keyed by field) for bad input or a broken rule,
 - ``PermissionDenied`` when the acting user's role does not allow the change,

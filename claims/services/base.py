@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from verifier import conditional
+from verifier.changes.log import hold_commit_order, record
 
 from ..models import (
     Claim,
@@ -52,6 +53,7 @@ def _lock(claim: Claim, expected_version: int | None) -> Claim:
 def _lock_all(claims: Sequence[Claim], expected_version: int | None) -> list[Claim]:
     """Lock several claims' rows, in key order so that concurrent callers cannot
     deadlock; the caller's version is checked against the first."""
+    hold_commit_order()
     rows = {
         row.pk: row
         for row in Claim.objects.select_for_update()
@@ -81,15 +83,20 @@ def _bump(
     *,
     caller: Claim,
     fields: Sequence[str] = (),
+    change: str = "claim.updated",
+    was_published: bool = False,
 ) -> None:
     """Record a new version of the claim and hand it back to the caller's copy.
 
     ``updated_at`` is the time of the write, even for back-dated changes, so
-    that clients syncing on it miss nothing.
+    that clients syncing on it miss nothing. The version is announced in the
+    change log as ``change``: to everyone while the claim is published, or
+    when it was (``was_published``: it is leaving the public pages).
     """
     locked.version += 1
     locked.updated_at = timezone.now()
     _save(locked, by, update_fields=["version", "updated_at", *fields])
+    record(change, locked, public=locked.is_published or was_published, by=by)
     for field in Claim._meta.concrete_fields:
         setattr(caller, field.attname, getattr(locked, field.attname))
 

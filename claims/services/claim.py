@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import ForeignKey
 from django.utils import timezone
 
+from verifier.changes.log import record
 from verifier.slugs import unique_slug
 
 from ..models import (
@@ -84,6 +85,7 @@ def create_claim(
     for name, value in related.items():
         if value:
             getattr(claim, name).set(value)
+    record("claim.created", claim, public=claim.is_published, by=by)
     return claim
 
 
@@ -160,6 +162,8 @@ def delete_claim(
             }
         )
     _audit_as(locked, by)
+    # A published claim's deletion is a tombstone for public readers.
+    record("claim.deleted", locked, public=locked.is_published, by=by)
     locked.delete()
 
 
@@ -220,5 +224,5 @@ def change_status(
     )
     change.evidence.set(evidence)
     locked.status = to
-    _bump(locked, by, caller=claim, fields=["status"])
+    _bump(locked, by, caller=claim, fields=["status"], change="claim.status_changed")
     return change

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from verifier.changes.log import record
+
 from ..choices import NoteKind, ReviewAction
 from ..models import (
     Claim,
@@ -56,7 +58,13 @@ def submit_claim(
     _refuse_unless(locked, Visibility.DRAFT, "Only a draft can be submitted for review")
     locked.visibility = Visibility.IN_REVIEW
     _step(locked, ReviewAction.SUBMITTED, by)
-    _bump(locked, by, caller=claim, fields=["visibility", "returned_to"])
+    _bump(
+        locked,
+        by,
+        caller=claim,
+        fields=["visibility", "returned_to"],
+        change="claim.submitted",
+    )
     return claim
 
 
@@ -77,7 +85,13 @@ def return_claim(
     _save(reason, by)
     locked.visibility = Visibility.DRAFT
     _step(locked, ReviewAction.RETURNED, by, note=reason)
-    _bump(locked, by, caller=claim, fields=["visibility", "returned_to"])
+    _bump(
+        locked,
+        by,
+        caller=claim,
+        fields=["visibility", "returned_to"],
+        change="claim.returned",
+    )
     return claim
 
 
@@ -103,7 +117,11 @@ def publish_claim(
     locked.published_at = locked.published_at or moment
     _step(locked, ReviewAction.PUBLISHED, by)
     _bump(
-        locked, by, caller=claim, fields=["visibility", "published_at", "returned_to"]
+        locked,
+        by,
+        caller=claim,
+        fields=["visibility", "published_at", "returned_to"],
+        change="claim.published",
     )
     _bump_linked(locked, by)
     return claim
@@ -133,7 +151,14 @@ def unpublish_claim(
         raise ValidationError({"visibility": "The claim is not published."})
     locked.visibility = Visibility.DRAFT
     _step(locked, ReviewAction.UNPUBLISHED, by)
-    _bump(locked, by, caller=claim, fields=["visibility", "returned_to"])
+    _bump(
+        locked,
+        by,
+        caller=claim,
+        fields=["visibility", "returned_to"],
+        change="claim.unpublished",
+        was_published=True,
+    )
     _bump_linked(locked, by)
     return claim
 
@@ -174,6 +199,8 @@ def assign_claim(
     locked.assignee = to
     locked.version += 1
     _save(locked, by, update_fields=["assignee", "version"])
+    # The desk's business: not announced to public readers.
+    record("claim.assigned", locked, public=locked.is_published, by=by)
     claim.assignee, claim.version = to, locked.version
     return claim
 

@@ -35,6 +35,16 @@ def _in_commit_order(using: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ORDER_LOCK])
 
 
+def hold_commit_order(using: str | None = None) -> None:
+    """Take the change log's lock now, before the rows a change is about to
+    lock: every writer then waits for it first and for rows second, so two
+    writers never hold one each and wait for the other's (a deadlock). Held
+    until the transaction ends; ``record`` takes it again at no cost."""
+    using = using or router.db_for_write(Change)
+    if connections[using].in_atomic_block:
+        _in_commit_order(using)
+
+
 def record(
     type: str,
     obj: Any,
