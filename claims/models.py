@@ -339,6 +339,11 @@ class Statement(models.Model):
             models.Index(
                 fields=["stated_on", "stated_time", "id"], name="statement_date"
             ),
+            # The admin's credibility filter, its counts and its order.
+            models.Index(
+                fields=["credibility", "stated_on", "stated_time", "id"],
+                name="statement_credibility",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
