@@ -171,9 +171,21 @@ class AutoSchema(openapi.AutoSchema):
         else:
             # An unknown or repeated query parameter, on any read.
             codes.append("400")
+            if self._reads_need_a_role():
+                codes.append("403")
         if has_lookup or is_write or self._is_list_view():
             codes.append("404")
         return sorted(set(codes))
+
+    def _reads_need_a_role(self) -> bool:
+        """Reads that a signed-in user without the role is refused: a view
+        that says so (``reads_need_a_role``), or an action with permissions
+        of its own (``action_permissions``)."""
+        action = getattr(self.view, "action", None)
+        return bool(
+            getattr(self.view, "reads_need_a_role", False)
+            or action in getattr(self.view, "action_permissions", {})
+        )
 
     def _idempotent(self) -> bool:
         handler = getattr(self.view, getattr(self.view, "action", None) or "", None)

@@ -175,6 +175,8 @@ class EndpointViewSet(QueryParametersMixin, viewsets.ModelViewSet):
     queryset = Endpoint.objects.all()
     serializer_class = EndpointSerializer
     permission_classes = [MethodAllowed, IsSuperuser]
+    # Reading endpoints and deliveries is for admins too (documented 403).
+    reads_need_a_role = True
     ordering_fields = ["id"]
     ordering = ["-id"]
 
