@@ -93,6 +93,8 @@ def claim_form(claim: Claim, **changes) -> dict[str, object]:
                     "quote_language",
                     "translation",
                     "document",
+                    "credibility",
+                    "time_precision",
                 ],
                 "evidence": ["document", "stance", "note"],
                 "links_out": ["kind", "to_claim", "note"],

@@ -59,12 +59,16 @@ class Change(models.Model):
     slug = models.CharField(max_length=200, blank=True)
     version = models.PositiveIntegerField(null=True, blank=True)
     public = models.BooleanField()
+    # Who made the change, as the audit history names its authors: without a
+    # database constraint, so that the log never stands in the way of a
+    # change (a dataset import replacing the users, say).
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
     )
 
     class Meta:

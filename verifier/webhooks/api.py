@@ -15,13 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from verifier.fields import UniqueListField
 from verifier.parameters import QueryParametersMixin
 from verifier.rest import MethodAllowed
 
 from .models import Attempt, Delivery, Endpoint
-
-# Enough filters for any receiver, few enough to check each change quickly.
-MAX_FILTER_VALUES = 50
 
 
 class IsSuperuser(permissions.BasePermission):
@@ -33,12 +31,7 @@ class IsSuperuser(permissions.BasePermission):
 
 
 def _list_of(child: serializers.Field, help_text: str) -> serializers.ListField:
-    return serializers.ListField(
-        child=child,
-        required=False,
-        max_length=MAX_FILTER_VALUES,
-        help_text=help_text,
-    )
+    return UniqueListField(child=child, required=False, help_text=help_text)
 
 
 class EndpointSerializer(serializers.ModelSerializer):
