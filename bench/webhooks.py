@@ -41,6 +41,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.resilience import restart_cluster  # noqa: E402 (on the path now)
+
 PYTHON = sys.executable
 LOGS = Path(os.environ.get("TMPDIR", "/tmp")) / "verifier-bench-webhooks"  # noqa: S108
 
@@ -277,24 +279,11 @@ def restarts(
     changes = make_changes(count)
     first = len(receiver.received)
     workers.start(1)
-    version, name = cluster.split("/")
     from django.db import connections
 
     for mode, share in (("fast", 3), ("immediate", 2)):
         until(lambda share=share: len(receiver.received) - first >= count // share, 120)
-        subprocess.run(  # noqa: S603
-            [  # noqa: S607
-                "pg_ctlcluster",
-                "--skip-systemctl-redirect",
-                version,
-                name,
-                "restart",
-                "-m",
-                mode,
-            ],
-            check=True,
-            capture_output=True,
-        )
+        restart_cluster(cluster, mode)
         connections.close_all()
     finished = until(lambda: _safely(lambda: delivered(changes) == count), 300)
     alive = all(process.poll() is None for process in workers.processes)
